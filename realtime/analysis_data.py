@@ -1,0 +1,59 @@
+"""The analysis-data folder: the population and places every analysis reads.
+
+One documented layout, shared by the earthquake and flood sides, so a
+sysadmin can swap in a real raster (WorldPop) without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import rasterio
+
+POPULATION = Path("exposure/population.tif")
+FLOOD_POPULATION = Path("exposure/flood_population.gpkg")
+PLACES = Path("context/places.geojson")
+BASEMAP = Path("context/basemap.tif")
+POPULATION_SOURCE_TAG = "SOURCE"
+
+
+class AnalysisDataError(FileNotFoundError):
+    """The analysis-data folder is missing something; the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class AnalysisData:
+    root: Path
+
+    @property
+    def population(self) -> Path:
+        return self.root / POPULATION
+
+    @property
+    def places(self) -> Path:
+        return self.root / PLACES
+
+    @property
+    def basemap(self) -> Path | None:
+        path = self.root / BASEMAP
+        return path if path.exists() else None
+
+    @property
+    def flood_population(self) -> Path | None:
+        path = self.root / FLOOD_POPULATION
+        return path if path.exists() else None
+
+    def check(self) -> "AnalysisData":
+        missing = [str(p) for p in (self.population, self.places) if not p.is_file()]
+        if missing:
+            raise AnalysisDataError(
+                f"analysis data in {self.root} is incomplete, missing: {', '.join(missing)}. "
+                f"Run `realtime data init {self.root}` for the demo data, or see README.md for the layout."
+            )
+        return self
+
+    def population_source(self) -> str:
+        """Who made the population raster, from its SOURCE tag, for report footers."""
+        with rasterio.open(self.population) as dataset:
+            return dataset.tags().get(POPULATION_SOURCE_TAG, f"{POPULATION} (source not recorded)")

@@ -1,0 +1,171 @@
+"""The `realtime` command: a thin layer over the same functions the services call."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+from realtime.analysis_data import AnalysisDataError
+from realtime.earthquake.grid import ShakeGridError
+from realtime.earthquake.impact import ImpactOptions
+from realtime.earthquake.places import PlacesError
+from realtime.settings import get_settings
+
+app = typer.Typer(
+    help="InaSAFE Realtime: turn BMKG ShakeMaps and flood data into impact reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+shake_app = typer.Typer(help="Earthquakes: process BMKG grid.xml ShakeMaps, make scenario grids.", no_args_is_help=True)
+data_app = typer.Typer(help="The analysis-data folder (population raster and places).", no_args_is_help=True)
+app.add_typer(shake_app, name="shake")
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+# The 2006 Yogyakarta (Bantul) earthquake, USGS origin 2006-05-26 22:53:58 UTC.
+DEMO_EVENT = {
+    "magnitude": 6.3,
+    "lat": -7.961,
+    "lon": 110.446,
+    "depth_km": 12.5,
+    "time": datetime(2006, 5, 26, 22, 53, 58, tzinfo=timezone.utc),
+    "description": "Yogyakarta (scenario of the 2006 Bantul earthquake)",
+}
+
+
+class SourceType(str, Enum):
+    initial = "initial"
+    corrected = "corrected"
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def _options() -> ImpactOptions:
+    settings = get_settings()
+    return ImpactOptions(
+        fatality_model=settings.fatality_model,
+        places_limit=settings.places_limit,
+        location_min_population=settings.location_min_population,
+    )
+
+
+def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source_type: Optional[str]):
+    from realtime.pipeline import process_shake
+    from realtime.summary import print_shake_summary
+
+    settings = get_settings()
+    if output is None:
+        from realtime.earthquake.grid import read_shake_grid
+
+        kind = source_type or read_shake_grid(grid).event.source_type
+        output = settings.extract_dir_for(kind)
+    try:
+        with console.status("processing") as status:
+            result = process_shake(
+                grid,
+                analysis_data,
+                output,
+                now=datetime.now(timezone.utc),
+                source_type=source_type,
+                options=_options(),
+                progress=lambda step: status.update(f"{grid.name}: {step}"),
+            )
+    except (ShakeGridError, AnalysisDataError, PlacesError, ValueError) as exc:
+        _fail(str(exc))
+    print_shake_summary(console, result.document, result.folder)
+    timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in result.timings.items())
+    console.print(f"[dim]{timings}[/]")
+    return result
+
+
+@shake_app.command("process")
+def shake_process(
+    grid_xml: Path = typer.Argument(..., exists=True, dir_okay=False, help="A grid.xml, or a legacy <id>.out.zip."),
+    analysis_data: Optional[Path] = typer.Option(
+        None, help="Analysis-data folder (population and places). Default: ANALYSIS_DATA_DIR."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, help="Where <shake_id>/ is written. Default: SHAKEMAPS_EXTRACT_DIR (or the corrected one)."
+    ),
+    source_type: Optional[SourceType] = typer.Option(
+        None, help="Override the source type; by default the long corrected id form means corrected."
+    ),
+) -> None:
+    """Compute exposure, fatalities, places and contours for one ShakeMap, and write the products."""
+    settings = get_settings()
+    _run_process(grid_xml, analysis_data or settings.analysis_data_dir, output, source_type.value if source_type else None)
+
+
+@shake_app.command("scenario")
+def shake_scenario(
+    out_dir: Path = typer.Argument(..., help="Folder that receives <shake_id>/grid.xml."),
+    magnitude: float = typer.Option(..., help="Moment magnitude."),
+    lat: float = typer.Option(..., help="Epicentre latitude, decimal degrees."),
+    lon: float = typer.Option(..., help="Epicentre longitude, decimal degrees."),
+    depth: float = typer.Option(10.0, help="Hypocentre depth in km."),
+    time: Optional[datetime] = typer.Option(
+        None, formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"], help="Origin time in WIB. Default: now."
+    ),
+    description: str = typer.Option("Scenario", help="Region name, as BMKG's event_description."),
+    spacing: float = typer.Option(0.025, help="Node spacing in degrees (BMKG uses 0.025)."),
+    half_width: float = typer.Option(2.0, help="Half the grid's width in degrees (BMKG uses 2)."),
+) -> None:
+    """Write a BMKG-format scenario grid.xml from an intensity prediction equation (AWW 2012)."""
+    from realtime.earthquake.scenario import write_scenario
+
+    wib = ZoneInfo("Asia/Jakarta")
+    origin = time.replace(tzinfo=wib) if time else datetime.now(wib).replace(microsecond=0)
+    try:
+        path = write_scenario(out_dir, magnitude, depth, lat, lon, origin, description, spacing, half_width)
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {path}")
+
+
+@data_app.command("init")
+def data_init(
+    directory: Optional[Path] = typer.Argument(None, help="Target folder. Default: ANALYSIS_DATA_DIR."),
+    force: bool = typer.Option(False, "--force", help="Rebuild even if the folder is complete."),
+) -> None:
+    """Build a demo analysis-data folder (GeoNames towns and an approximate population raster)."""
+    from realtime.demo_data import init_demo_analysis_data
+
+    target = directory or get_settings().analysis_data_dir
+    with console.status(f"building demo analysis data in {target}"):
+        data = init_demo_analysis_data(target, overwrite=force)
+    console.print(f"analysis data ready in {data.root} (see {data.root / 'README.md'})")
+
+
+@app.command("demo")
+def demo(
+    workdir: Path = typer.Option(Path("var/demo"), help="Folder for the demo's scenario grid and products."),
+) -> None:
+    """Run the whole earthquake pipeline on a scenario of the 2006 Yogyakarta M6.3 quake, offline."""
+    from realtime.demo_data import init_demo_analysis_data
+    from realtime.earthquake.scenario import write_scenario
+
+    settings = get_settings()
+    with console.status("preparing demo analysis data"):
+        data = init_demo_analysis_data(settings.analysis_data_dir)
+    grid = write_scenario(workdir / "shakemaps", **DEMO_EVENT)
+    console.print(f"scenario ShakeMap: {grid}")
+    _run_process(grid, data.root, workdir / "shakemaps-extracted", None)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

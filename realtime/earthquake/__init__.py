@@ -1,0 +1,1 @@
+"""Earthquake core: pure functions from a ShakeMap and analysis data to an impact."""

@@ -1,0 +1,68 @@
+"""Machine-readable products of one event, written into its (staging) folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from realtime.earthquake.grid import ShakeGrid
+from realtime.earthquake.places import PlaceImpact
+
+IMPACT_JSON = "impact.json"
+MMI_TIF = "mmi.tif"
+CONTOURS = "contours.geojson"
+PLACES = "places.geojson"
+
+
+def write_json(path: Path, document: dict) -> None:
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_mmi_tif(path: Path, grid: ShakeGrid) -> None:
+    """MMI on the ShakeMap lattice as a tiled, compressed GeoTIFF."""
+    spec = grid.spec
+    profile = {
+        "driver": "GTiff",
+        "width": spec.nlon,
+        "height": spec.nlat,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4326",
+        "transform": spec.transform,
+        "tiled": True,
+        "blockxsize": 128,
+        "blockysize": 128,
+        "compress": "deflate",
+    }
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(grid.mmi.astype(np.float32), 1)
+        dataset.update_tags(SHAKE_ID=grid.event.shake_id, SOURCE_TYPE=grid.event.source_type, FIELD="MMI")
+
+
+def places_geojson(places: list[PlaceImpact]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                "properties": {k: v for k, v in place.as_dict().items() if k not in ("longitude", "latitude")},
+            }
+            for place in places
+        ],
+    }
+
+
+def write_products(folder: Path, impact_document: dict, grid: ShakeGrid, places: list[PlaceImpact], contours: dict) -> dict:
+    """Write the products and record them in impact.json; returns the document written."""
+    folder = Path(folder)
+    write_mmi_tif(folder / MMI_TIF, grid)
+    write_json(folder / CONTOURS, contours)
+    write_json(folder / PLACES, places_geojson(places))
+    document = dict(impact_document)
+    document["products"] = {**document.get("products", {}), "mmi": MMI_TIF, "contours": CONTOURS, "places": PLACES}
+    write_json(folder / IMPACT_JSON, document)
+    return document
