@@ -28,7 +28,7 @@ app.add_typer(shake_app, name="shake")
 app.add_typer(data_app, name="data")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 # The 2006 Yogyakarta (Bantul) earthquake, USGS origin 2006-05-26 22:53:58 UTC.
 DEMO_EVENT = {
@@ -65,12 +65,11 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
     from realtime.summary import print_shake_summary
 
     settings = get_settings()
-    if output is None:
-        from realtime.earthquake.grid import read_shake_grid
-
-        kind = source_type or read_shake_grid(grid).event.source_type
-        output = settings.extract_dir_for(kind)
     try:
+        if output is None:
+            from realtime.earthquake.grid import read_shake_grid
+
+            output = settings.extract_dir_for(source_type or read_shake_grid(grid).event.source_type)
         with console.status("processing") as status:
             result = process_shake(
                 grid,

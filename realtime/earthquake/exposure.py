@@ -84,7 +84,7 @@ def _lonlat_window(spec: GridSpec, dataset) -> Window | None:
 def _projected_window(spec: GridSpec, dataset) -> Window | None:
     """The footprint's bounding window in the raster's CRS, padded by one cell."""
     bounds = transform_bounds(WGS84, dataset.crs, *spec.footprint, densify_pts=51)
-    window = from_bounds(*bounds, transform=dataset.transform).round_offsets("floor").round_lengths("ceil")
+    window = from_bounds(*bounds, transform=dataset.transform).round_offsets(op="floor").round_lengths(op="ceil")
     padded = Window(int(window.col_off) - 1, int(window.row_off) - 1, int(window.width) + 2, int(window.height) + 2)
     try:
         return padded.intersection(Window(0, 0, dataset.width, dataset.height))

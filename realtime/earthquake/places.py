@@ -83,7 +83,7 @@ def load_places(path: str | Path) -> Places:
 
 
 def compass_direction(bearing_deg: float) -> str:
-    return COMPASS[int(round((bearing_deg % 360) / 22.5)) % 16]
+    return COMPASS[int(np.floor((bearing_deg % 360) / 22.5 + 0.5)) % 16]
 
 
 def _bearing(azimuth: np.ndarray) -> np.ndarray:

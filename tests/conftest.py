@@ -1,0 +1,48 @@
+"""Shared fixtures: the real data in ../shared/fixtures and a demo analysis-data folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = (REPO / ".." / "shared" / "fixtures").resolve()
+EQ = FIXTURES / "earthquake"
+GRID_INITIAL = EQ / "shakemaps" / "20180220163351" / "grid.xml"
+GRID_CORRECTED = EQ / "shakemaps-corrected" / "20180220162928_50_01400_124450_20180220162928" / "grid.xml"
+GRID_PAPUA = EQ / "shakemaps" / "20131105060809" / "output" / "grid.xml"
+GRID_ZIP = EQ / "legacy-zip" / "20120726022003.out.zip"
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """A demo analysis-data folder, built once per test session."""
+    from realtime.demo_data import init_demo_analysis_data
+
+    root = tmp_path_factory.mktemp("analysis-data")
+    init_demo_analysis_data(root)
+    return root
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real `realtime` console entry point in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "realtime.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=300,
+    )
