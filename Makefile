@@ -4,12 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := poppler-utils redis-server openssh-server rsync
+# Rendering reports needs Pango and fonts; the tests also read PDFs and start servers.
+APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
+APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench apt clean
+.PHONY: demo test bench apt apt-runtime clean
 
-demo: $(STAMP)
+demo: $(STAMP) apt-runtime
 	$(VENV)/bin/realtime demo
 
 test: $(STAMP) apt
@@ -17,6 +19,9 @@ test: $(STAMP) apt
 
 bench: $(STAMP)
 	$(PY) bench/bench_earthquake.py
+
+apt-runtime:
+	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_RUNTIME)"
 
 # Install Debian packages the tests need, only when something is missing.
 apt:
@@ -30,6 +35,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "need python3-venv: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(VENV)/bin/pybabel compile -q -d templates/locale -D realtime
 	@touch $(STAMP)
 
 clean:

@@ -5,7 +5,7 @@ in the same run, with (a) the floor: reading the same window and summing it with
 numpy, (b) InaSAFE 4's way: polygonise the MMI classes and take an exactextract
 zonal sum per polygon, and (c) the same with rasterstats. Usage:
 
-    python bench/bench_earthquake.py [--repeat N] [--workdir DIR] [--scenario]
+    python bench/bench_earthquake.py [--repeat N] [--workdir DIR] [--scenario] [--no-rasterstats]
 """
 
 from __future__ import annotations
@@ -41,20 +41,26 @@ FIXTURE = ROOT.parent / "shared/fixtures/earthquake/shakemaps/20180220163351/gri
 CELL = 1 / 1200  # 3 arc-seconds, WorldPop's 100 m grid
 MARGIN_CELLS = 60  # 0.05 degree around the node rectangle
 SHIFT = 1 / 3  # cells: real rasters do not line up with the ShakeMap's cell edges
-BLOCK_ROWS = 256  # as exposure.py reads
+OURS2, OURS1 = "exposure, ours threads=2", "exposure, ours threads=1"
+FLOOR1, FLOOR2 = "(a) floor: read + numpy sum, 1 thread", "(a) floor: read + numpy sum, 2 threads"
+EE, RS = "(b) polygonise + exactextract sum", "(c) polygonise + rasterstats sum"
+PLACES = "places: load + affected + locate"
 SEED = 20180220
 
 
-def timed(fn: Callable[[], object], repeat: int, loops: int = 1) -> tuple[float, object]:
-    """Median seconds per call over `repeat` runs after one warm-up, and the last result."""
-    result = fn()
-    samples = []
+def measure(steps: dict[str, Callable[[], object]], repeat: int) -> tuple[dict[str, tuple[float, float]], dict]:
+    """(median, min) seconds per step over `repeat` rounds after one warm-up round, and each step's result.
+
+    Steps run round-robin, so a burst of load from another process hits all of them alike.
+    """
+    results = {name: fn() for name, fn in steps.items()}
+    samples: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(loops):
-            result = fn()
-        samples.append((time.perf_counter() - start) / loops)
-    return statistics.median(samples), result
+        for name, fn in steps.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            samples[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(v), min(v)) for name, v in samples.items()}, results
 
 
 def load_grid(scenario: bool) -> tuple[ShakeGrid, str]:
@@ -105,18 +111,20 @@ def centre_window(spec: GridSpec, dataset) -> Window:
 
 
 def floor_sum(spec: GridSpec, path: Path, threads: int = 1) -> float:
-    """(a) Open, read the window in the same 256-row blocks over `threads` threads, and sum."""
+    """(a) Open, read the window and sum it: row blocks on tile boundaries, one contiguous run per thread."""
     with rasterio.open(path) as dataset:
-        w = centre_window(spec, dataset)
-    blocks = [Window(w.col_off, r, w.width, min(BLOCK_ROWS, w.row_off + w.height - r))
-              for r in range(w.row_off, w.row_off + w.height, BLOCK_ROWS)]
+        w, tile = centre_window(spec, dataset), dataset.block_shapes[0][0]
+    stop = w.row_off + w.height
+    starts = [w.row_off, *range((w.row_off // tile + 1) * tile, stop, tile)]
+    blocks = [Window(w.col_off, r, w.width, e - r) for r, e in zip(starts, [*starts[1:], stop])]
+    per_thread = math.ceil(len(blocks) / threads)
 
     def read(part: list[Window]) -> float:
         with rasterio.open(path) as dataset:
             return sum(float(dataset.read(1, window=b).sum(dtype=np.float64)) for b in part)
 
     with ThreadPoolExecutor(threads) as pool:
-        return sum(pool.map(read, [blocks[i::threads] for i in range(threads)]))
+        return sum(pool.map(read, [blocks[i : i + per_thread] for i in range(0, len(blocks), per_thread)]))
 
 
 def class_polygons(grid: ShakeGrid) -> gpd.GeoDataFrame:
@@ -170,62 +178,61 @@ def main() -> None:
 
     grid, source = load_grid(args.scenario)
     spec, n = grid.spec, args.repeat
-    population = args.workdir / f"population_{spec.lon_min:.3f}_{spec.lat_max:.3f}_{spec.nlon}x{spec.nlat}_v2.tif"
+    population = args.workdir / f"population_{spec.lon_min:.3f}_{spec.lat_max:.3f}_{spec.nlon}x{spec.nlat}.tif"
     if not population.exists():
         print(f"generating {population} ...", flush=True)
         make_population(population, spec)
     data = init_demo_analysis_data(args.workdir / "analysis-data")
     epicentre = (grid.event.longitude, grid.event.latitude)
 
-    rows: list[tuple[str, float]] = []
-    if FIXTURE.exists() and not args.scenario:
-        rows.append(("parse grid.xml (read_shake_grid)", timed(lambda: read_shake_grid(FIXTURE), n)[0]))
-    t_ours2, ours = timed(lambda: population_per_mmi_class(spec, grid.mmi, population, threads=2), n)
-    t_ours1, _ = timed(lambda: population_per_mmi_class(spec, grid.mmi, population, threads=1), n)
-    t_floor1, floor_total = timed(lambda: floor_sum(spec, population, 1), n)
-    t_floor2, _ = timed(lambda: floor_sum(spec, population, 2), n)
-    t_ee, ee = timed(lambda: exactextract_sum(grid, population), n)
-    rows += [("exposure, ours threads=2", t_ours2), ("exposure, ours threads=1", t_ours1),
-             ("(a) floor: read window + numpy sum, 1 thread", t_floor1),
-             ("(a) floor: read window + numpy sum, 2 threads", t_floor2),
-             ("(b) polygonise + exactextract sum", t_ee)]
-    others = {"(b) exactextract": ee}
-    if not args.no_rasterstats:
-        t_rs, others["(c) rasterstats"] = timed(lambda: rasterstats_sum(grid, population), n)
-        rows.append(("(c) polygonise + rasterstats sum", t_rs))
-    t_fat, _ = timed(lambda: [estimate_fatalities(ours.by_class, m) for m in FATALITY_MODELS], n, loops=200)
-    def places_step() -> list:
-        places = load_places(data.places)
-        locate_epicentre(places, epicentre, 10000)
-        return affected_places(spec, grid.mmi, places, epicentre)
+    def fatalities() -> list:
+        return [estimate_fatalities(ours.by_class, m) for m in FATALITY_MODELS]
 
-    t_places, hit = timed(places_step, n)
-    rows += [("fatalities, 3 models", t_fat), ("places: load + affected + locate", t_places)]
+    def places() -> list:
+        layer = load_places(data.places)
+        locate_epicentre(layer, epicentre, 10000)
+        return affected_places(spec, grid.mmi, layer, epicentre)
+
+    ours = population_per_mmi_class(spec, grid.mmi, population)
+    steps: dict[str, Callable[[], object]] = {}
+    if FIXTURE.exists() and not args.scenario:
+        steps["parse grid.xml (read_shake_grid)"] = lambda: read_shake_grid(FIXTURE)
+    steps.update({
+        OURS2: lambda: population_per_mmi_class(spec, grid.mmi, population, threads=2),
+        OURS1: lambda: population_per_mmi_class(spec, grid.mmi, population, threads=1),
+        FLOOR1: lambda: floor_sum(spec, population, 1),
+        FLOOR2: lambda: floor_sum(spec, population, 2),
+        EE: lambda: exactextract_sum(grid, population),
+    })
+    if not args.no_rasterstats:
+        steps[RS] = lambda: rasterstats_sum(grid, population)
+    steps["fatalities, 3 models"] = fatalities
+    steps[PLACES] = places
+    times, results = measure(steps, n)
+    t = {name: median for name, (median, _) in times.items()}
+    others = {label: results[name] for label, name in (("(b) exactextract", EE), ("(c) rasterstats", RS)) if name in results}
 
     with rasterio.open(population) as dataset:
         shape = f"{dataset.width}x{dataset.height}"
-    print(f"grid: {source}, {spec.nlon}x{spec.nlat} nodes; population: {shape} cells, "
-          f"window {ours.cells:,} cells; places: {len(hit)} affected of {len(load_places(data.places))}")
+    print(f"grid: {source}, {spec.nlon}x{spec.nlat} nodes; population: {shape} cells, window {ours.cells:,}")
+    print(f"places: {len(results[PLACES])} of {len(load_places(data.places))} inside the grid")
     print(f"median of {n} runs after one warm-up\n")
-    print(f"{'step':<48}{'ms':>10}")
-    for name, seconds in rows:
-        print(f"{name:<48}{seconds * 1000:>10.3f}")
+    print(f"{'step':<44}{'median ms':>11}{'min ms':>10}")
+    for name, (median, fastest) in times.items():
+        print(f"{name:<44}{median * 1000:>11.3f}{fastest * 1000:>10.3f}")
 
     print(f"\n{'class':<6}{'ours':>14}" + "".join(f"{k:>20}" for k in others))
     for roman in ROMANS:
         if ours.by_class[roman] or any(o[roman] for o in others.values()):
             print(f"{roman:<6}{ours.by_class[roman]:>14,.0f}" + "".join(f"{o[roman]:>20,.0f}" for o in others.values()))
     print(f"{'total':<6}{ours.total:>14,.0f}" + "".join(f"{sum(o.values()):>20,.0f}" for o in others.values()))
-    print(f"floor sum of the window: {floor_total:,.0f} (ours - floor = {ours.total - floor_total:+.3f})\n")
+    print(f"floor sum of the window: {results[FLOOR1]:,.0f} (ours - floor = {ours.total - results[FLOOR1]:+.3f})\n")
     for name, other in others.items():
         worst, total = compare(ours.by_class, other)
         print(f"{name}: max class difference (classes >= 1 %) {worst:.2%}, total difference {total:.4%}")
-    print(f"ours(2 threads) / floor(1 thread) = {t_ours2 / t_floor1:.2f}  (goal <= 2)")
-    print(f"ours(1 thread)  / floor(1 thread) = {t_ours1 / t_floor1:.2f}")
-    print(f"ours(2 threads) / floor(2 threads) = {t_ours2 / t_floor2:.2f}")
-    print(f"ours(2 threads) / (b) exactextract = {t_ours2 / t_ee:.3f}  ((b) is {t_ee / t_ours2:.1f}x slower)")
-    if not args.no_rasterstats:
-        print(f"ours(2 threads) / (c) rasterstats  = {t_ours2 / t_rs:.3f}  ((c) is {t_rs / t_ours2:.1f}x slower)")
+    for mine, base in ((OURS2, FLOOR1), (OURS1, FLOOR1), (OURS2, FLOOR2), (OURS2, EE), (OURS2, RS)):
+        if base in t:
+            print(f"{mine} / {base}: {t[mine] / t[base]:.2f}")
 
 
 if __name__ == "__main__":

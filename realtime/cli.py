@@ -78,6 +78,7 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
                 now=datetime.now(timezone.utc),
                 source_type=source_type,
                 options=_options(),
+                locales=settings.locales,
                 progress=lambda step: status.update(f"{grid.name}: {step}"),
             )
     except (ShakeGridError, AnalysisDataError, PlacesError, ValueError) as exc:

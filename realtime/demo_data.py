@@ -95,7 +95,10 @@ def spread_population(towns: list[dict]) -> tuple[np.ndarray, object]:
         cols = np.arange(max(0, int(col) - reach), min(width, int(col) + reach + 1))
         if rows.size == 0 or cols.size == 0:
             continue
-        kernel = np.outer(np.exp(-0.5 * ((rows + 0.5 - row) / sigma) ** 2), np.exp(-0.5 * ((cols + 0.5 - col) / sigma) ** 2))
+        dy = ((rows + 0.5 - row) / sigma)[:, None]
+        dx = ((cols + 0.5 - col) / sigma)[None, :]
+        distance2 = dx**2 + dy**2
+        kernel = np.where(distance2 <= 9, np.exp(-0.5 * distance2), 0.0)  # round, cut at 3 sigma
         grid[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] += (town["population"] * kernel / kernel.sum()).astype(np.float32)
     return grid, from_origin(WEST, NORTH, CELL_DEG, CELL_DEG)
 

@@ -15,8 +15,11 @@ from typing import Callable
 from realtime.analysis_data import AnalysisData
 from realtime.earthquake.grid import read_shake_grid
 from realtime.earthquake.impact import ImpactOptions, analyse_shake
-from realtime.earthquake.products import write_products
+from realtime.earthquake.places import load_places
+from realtime.earthquake.products import IMPACT_JSON, write_json, write_products
 from realtime.event_folder import replacing_folder
+from realtime.reporting.shake_map import MapContext
+from realtime.reporting.shake_report import default_templates_dir, render_shake_reports
 
 Progress = Callable[[str], None]
 
@@ -53,17 +56,31 @@ def process_shake(
     now: datetime,
     source_type: str | None = None,
     options: ImpactOptions | None = None,
+    locales: list[str] | None = None,
+    templates_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> ProcessResult:
-    """Process one grid.xml into ``output_root/<shake_id>/``, replacing any earlier run."""
+    """Process one grid.xml into ``output_root/<shake_id>/``, replacing any earlier run.
+
+    With `locales` empty or None no report is rendered (analysis only).
+    """
     clock = _Stopwatch(progress)
     clock.step("read grid")
     grid = read_shake_grid(grid_path, source_type=source_type)
     clock.step("analyse impact")
-    impact = analyse_shake(grid, AnalysisData(Path(analysis_data)), options)
+    data = AnalysisData(Path(analysis_data))
+    impact = analyse_shake(grid, data, options)
     target = Path(output_root) / grid.event.shake_id
     clock.step("write products")
     with replacing_folder(target) as staging:
         document = write_products(staging, impact.as_dict(generated_at=now), grid, impact.places, impact.contours)
+        if locales:
+            clock.step("render reports")
+            context = MapContext(population=data.population, places=load_places(data.places), basemap=data.basemap)
+            reports = render_shake_reports(
+                document, staging, locales, context, templates_dir or default_templates_dir(), now
+            )
+            document["products"]["reports"] = reports
+            write_json(staging / IMPACT_JSON, document)
     clock.stop()
     return ProcessResult(folder=target, document=document, timings=clock.timings)

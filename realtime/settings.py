@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     places_limit: int = Field(5, validation_alias="REALTIME_PLACES_LIMIT")
     location_min_population: int = Field(10000, validation_alias="REALTIME_LOCATION_MIN_POPULATION")
 
+    @property
+    def locales(self) -> list[str]:
+        """Report languages: English always, plus those in INASAFE_LOCALE (comma separated)."""
+        wanted = [part.strip() for part in self.locale.split(",") if part.strip()]
+        return list(dict.fromkeys(["en", *wanted]))
+
     def extract_dir_for(self, source_type: str) -> Path:
         if source_type == "corrected" and self.shakemaps_corrected_extract_dir:
             return self.shakemaps_corrected_extract_dir

@@ -25,7 +25,7 @@ def print_shake_summary(console: Console, document: dict, folder) -> None:
     exposure.add_column("People", justify="right")
     for roman, people in document["exposure"].items():
         if people >= 0.5:
-            exposure.add_row(roman, CLASS_BY_ROMAN[roman].shaking_en, f"{people:,.0f}")
+            exposure.add_row(roman, CLASS_BY_ROMAN[roman].shaking, f"{people:,.0f}")
     exposure.add_row("all", "", f"{document['exposure_total']:,.0f}", style="bold")
     console.print(exposure)
 
@@ -47,4 +47,7 @@ def print_shake_summary(console: Console, document: dict, folder) -> None:
             f"{place['distance_km']:.0f} km {place['direction']}",
         )
     console.print(places)
-    console.print(f"Products in [bold]{folder}[/]: " + ", ".join(sorted(document["products"].values())))
+    products = document["products"]
+    files = [name for key, name in products.items() if key != "reports"]
+    files += [name for locale in products.get("reports", {}).values() for name in locale.values()]
+    console.print(f"Products in [bold]{folder}[/]: " + ", ".join(sorted(set(files))))

@@ -27,7 +27,7 @@ from realtime.earthquake.mmi import ROMANS, mmi_class_index
 from realtime.earthquake.sampling import axis_weights, inside_footprint, sample_bilinear
 
 WGS84 = CRS.from_epsg(4326)
-BLOCK_ROWS = 256
+BLOCK_ROWS = 256  # for untiled (striped) rasters
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,13 @@ def population_per_mmi_class(
     with rasterio.open(population_path) as dataset:
         fast = dataset.crs == WGS84 and dataset.transform.b == 0 and dataset.transform.d == 0
         window = _lonlat_window(spec, dataset) if fast else _projected_window(spec, dataset)
+        tile_rows = dataset.block_shapes[0][0] if dataset.profile.get("tiled") else BLOCK_ROWS
     if window is None:
         return _exposure(np.zeros(11), 0)
-    blocks = [
-        Window(window.col_off, row, window.width, min(BLOCK_ROWS, window.row_off + window.height - row))
-        for row in range(window.row_off, window.row_off + window.height, BLOCK_ROWS)
-    ]
+    blocks = _row_blocks(window, max(tile_rows, 16))
     worker = _LonLatBlocks(spec, mmi, population_path, window) if fast else _ProjectedBlocks(spec, mmi, population_path)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        results = list(pool.map(worker, _chunks(blocks, max(1, threads))))
+        results = list(pool.map(worker, _contiguous(blocks, max(1, threads))))
     sums = np.sum([r[0] for r in results], axis=0)
     return _exposure(sums, sum(r[1] for r in results))
 
@@ -64,8 +62,17 @@ def _exposure(sums: np.ndarray, cells: int) -> Exposure:
     return Exposure(by_class=by_class, total=float(sum(by_class.values())), cells=int(cells))
 
 
-def _chunks(items: list, parts: int) -> list[list]:
-    return [items[i::parts] for i in range(parts)]
+def _row_blocks(window: Window, tile_rows: int) -> list[Window]:
+    """Row blocks cut on the raster's tile boundaries, so no tile is decompressed twice."""
+    first, stop = window.row_off, window.row_off + window.height
+    edges = [first] + list(range((first // tile_rows + 1) * tile_rows, stop, tile_rows)) + [stop]
+    return [Window(window.col_off, a, window.width, b - a) for a, b in zip(edges, edges[1:])]
+
+
+def _contiguous(items: list, parts: int) -> list[list]:
+    """One unbroken run of blocks per thread: neighbouring threads share at most one tile row."""
+    size = -(-len(items) // parts)
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _lonlat_window(spec: GridSpec, dataset) -> Window | None:

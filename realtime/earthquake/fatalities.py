@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from realtime.earthquake.mmi import ROMANS
+from realtime.earthquake.mmi import N_, ROMANS
 
 # PAGER empirical model for Indonesia (Jaiswal & Wald 2010; usgs/pager fatality.xml, ccode ID).
 PAGER_THETA = 13.248768
@@ -63,10 +63,10 @@ _PAGER_RATES[10] = _PAGER_RATES[9]  # PAGER treats MMI X as IX
 
 FATALITY_MODELS: dict[str, FatalityModel] = {
     "itb_bayesian": FatalityModel(
-        "itb_bayesian", "ITB Bayesian", {k: ITB_BAYESIAN_MEDIANS.get(k, 0.0) for k in range(1, 11)}
+        "itb_bayesian", N_("ITB Bayesian"), {k: ITB_BAYESIAN_MEDIANS.get(k, 0.0) for k in range(1, 11)}
     ),
-    "itb": FatalityModel("itb", "ITB", _rates(itb_rate)),
-    "pager": FatalityModel("pager", "PAGER Indonesia", _PAGER_RATES),
+    "itb": FatalityModel("itb", N_("ITB"), _rates(itb_rate)),
+    "pager": FatalityModel("pager", N_("PAGER Indonesia"), _PAGER_RATES),
 }
 DEFAULT_MODEL = "itb_bayesian"
 

@@ -12,28 +12,31 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def N_(message: str) -> str:
+    """Mark a string for the translation catalog; reports translate it when rendering."""
+    return message
+
+
 @dataclass(frozen=True)
 class MMIClass:
     value: int
     roman: str
     colour: str
-    shaking_en: str
-    shaking_id: str
-    damage_en: str
-    damage_id: str
+    shaking: str  # English; reports translate it through the gettext catalog
+    damage: str
 
 
 MMI_CLASSES: tuple[MMIClass, ...] = (
-    MMIClass(1, "I", "#ffffff", "Not felt", "Tidak terasa", "None", "Tidak ada"),
-    MMIClass(2, "II", "#209fff", "Weak", "Lemah", "None", "Tidak ada"),
-    MMIClass(3, "III", "#00cfff", "Weak", "Lemah", "None", "Tidak ada"),
-    MMIClass(4, "IV", "#55ffff", "Light", "Agak Lemah", "None", "Tidak ada"),
-    MMIClass(5, "V", "#aaffff", "Moderate", "Sedang", "Very light", "Sangat ringan"),
-    MMIClass(6, "VI", "#fff000", "Strong", "Kuat", "Light", "Ringan"),
-    MMIClass(7, "VII", "#ffa800", "Very strong", "Sangat Kuat", "Moderate", "Sedang"),
-    MMIClass(8, "VIII", "#ff7000", "Severe", "Keras", "Moderate/Heavy", "Sedang/Berat"),
-    MMIClass(9, "IX", "#ff0000", "Violent", "Sangat Keras", "Heavy", "Berat"),
-    MMIClass(10, "X", "#dd0000", "Extreme", "Ekstrim", "Very heavy", "Sangat berat"),
+    MMIClass(1, "I", "#ffffff", N_("Not felt"), N_("None")),
+    MMIClass(2, "II", "#209fff", N_("Weak"), N_("None")),
+    MMIClass(3, "III", "#00cfff", N_("Weak"), N_("None")),
+    MMIClass(4, "IV", "#55ffff", N_("Light"), N_("None")),
+    MMIClass(5, "V", "#aaffff", N_("Moderate"), N_("Very light")),
+    MMIClass(6, "VI", "#fff000", N_("Strong"), N_("Light")),
+    MMIClass(7, "VII", "#ffa800", N_("Very strong"), N_("Moderate")),
+    MMIClass(8, "VIII", "#ff7000", N_("Severe"), N_("Moderate/Heavy")),
+    MMIClass(9, "IX", "#ff0000", N_("Violent"), N_("Heavy")),
+    MMIClass(10, "X", "#dd0000", N_("Extreme"), N_("Very heavy")),
 )
 _EXTRA_COLOURS = {11: "#880000", 12: "#440000"}
 

@@ -1,0 +1,1 @@
+"""Reporting core: impact documents in, PDF/PNG reports out, in every locale."""
