@@ -150,19 +150,9 @@ def scenario_grid(
     return shake_id, header.encode("ascii", errors="xmlcharrefreplace") + data + _FOOTER
 
 
-def write_scenario(
-    out_dir: Path,
-    magnitude: float,
-    depth_km: float,
-    lat: float,
-    lon: float,
-    time: datetime,
-    description: str = "",
-    spacing: float = 0.025,
-    half_width: float = 2.0,
-) -> Path:
-    """Write ``out_dir/<shake_id>/grid.xml`` atomically, so a watcher never sees half a grid."""
-    shake_id, data = scenario_grid(magnitude, depth_km, lat, lon, time, description, spacing, half_width)
+def write_scenario(out_dir: Path, *args, **kwargs) -> Path:
+    """Write ``out_dir/<shake_id>/grid.xml`` atomically (arguments as `scenario_grid`), so a watcher never sees half a grid."""
+    shake_id, data = scenario_grid(*args, **kwargs)
     target = Path(out_dir) / shake_id / "grid.xml"
     write_atomic(target, data)
     return target
