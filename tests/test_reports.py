@@ -113,3 +113,24 @@ def test_elapsed_time_in_both_languages():
     assert formatting.elapsed(timedelta(hours=2, minutes=5), id_) == "2 jam 5 menit"
     assert formatting.elapsed(timedelta(days=3), id_) == "3 hari"
     assert formatting.elapsed(timedelta(days=20), en) == "2 weeks 6 days"
+
+
+def test_optional_basemap_is_drawn_under_the_map(rendered, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from realtime.reporting.shake_map import MapContext, draw_shake_map
+
+    result = rendered["initial"]
+    grid = result.document["grid"]
+    basemap = tmp_path / "basemap.tif"
+    relief = np.tile(np.linspace(0, 255, 200, dtype=np.uint8), (200, 1))
+    with rasterio.open(basemap, "w", driver="GTiff", width=200, height=200, count=1, dtype="uint8", crs="EPSG:4326",
+                       transform=from_origin(grid["lon_min"] - 0.5, grid["lat_max"] + 0.5, 0.025, 0.025)) as dataset:
+        dataset.write(relief, 1)
+    plain = Image.open(draw_shake_map(result.folder, result.document, MapContext(None, None))).copy()
+    with_basemap = Image.open(draw_shake_map(result.folder, result.document, MapContext(None, None, basemap)))
+    assert plain.size == with_basemap.size
+    difference = np.abs(np.asarray(plain, dtype=int) - np.asarray(with_basemap, dtype=int)).mean()
+    assert difference > 1  # the relief shows through

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2
@@ -12,6 +13,12 @@ def write_pdf(html: str, base: Path, target: Path) -> Path:
     """Vector PDF; relative image paths resolve against `base`."""
     HTML(string=html, base_url=str(base) + "/").write_pdf(target)
     return target
+
+
+@lru_cache(maxsize=1)
+def warm_up() -> None:
+    """Load fonts and weasyprint's caches once, so forked renderers start warm."""
+    HTML(string='<p style="font-family: Liberation Sans, DejaVu Sans, sans-serif">warm <b>up</b></p>').write_pdf()
 
 
 def pdf_to_png(pdf: Path, target: Path, dpi: int = 150) -> Path:

@@ -15,16 +15,15 @@ from pathlib import Path
 import jinja2
 
 from realtime.earthquake.fatalities import FATALITY_MODELS
-from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, mmi_class_of
+from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, N_, mmi_class_of
 from realtime.reporting import formatting
 from realtime.reporting.i18n import translations
+from realtime.reporting.pages import pdf_to_png, warm_up, write_pdf
 from realtime.reporting.shake_map import MapContext, draw_overview, draw_shake_map, thumbnail
-from realtime.reporting.pages import pdf_to_png, write_pdf
 
 ALERT_BAR_COLOURS = {"0-1": "#00a651", "1-10": "#ffd400", "10-100": "#ffd400", "100-1000": "#ff8c00"}
 RED = "#e00000"
 TABLE_CLASSES = ROMANS[1:9]  # II..IX; X is added when anyone felt it
-from realtime.earthquake.mmi import N_  # noqa: E402  (marks strings for the catalog)
 
 ALERT_NAMES = {"green": N_("Green"), "yellow": N_("Yellow"), "orange": N_("Orange"), "red": N_("Red")}
 SOURCE_NAMES = {"initial": N_("Initial"), "corrected": N_("Corrected")}
@@ -136,6 +135,7 @@ def render_shake_reports(
     draw_shake_map(folder, document, context)
     draw_overview(folder, document, context)
     if parallel and len(locales) > 1:
+        warm_up()  # once per worker process; the forked renderers inherit the loaded fonts
         with ProcessPoolExecutor(max_workers=min(len(locales), 2), mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {loc: pool.submit(render_locale, document, folder, loc, templates_dir, now) for loc in locales}
             return {loc: future.result() for loc, future in futures.items()}
