@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "need python3-venv: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
-	$(VENV)/bin/pybabel compile -q -d templates/locale -D realtime
+	$(VENV)/bin/pybabel compile -d templates/locale -D realtime
 	@touch $(STAMP)
 
 clean:
