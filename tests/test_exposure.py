@@ -102,3 +102,17 @@ def test_real_grid_classes_sum_to_footprint_population(fixtures, tmp_path):
     assert exposure.by_class == pytest.approx(single.by_class, rel=1e-9)
     # this real event (M5.0, 202 km deep) peaks at MMI 5.27: nobody above class V
     assert all(exposure.by_class[r] == 0 for r in ROMANS[5:])
+
+
+def test_preview_sums_people_onto_a_coarse_grid(fixtures, tmp_path):
+    grid = read_shake_grid(GRID_INITIAL)
+    spec = grid.spec
+    population = np.random.default_rng(2).gamma(0.5, 40, size=(1620, 1620)).astype(np.float32)
+    path = write_raster(tmp_path / "pop.tif", population, from_origin(spec.lon_min - 0.0125, spec.lat_max + 0.0125, 1 / 400, 1 / 400))
+    exposure = population_per_mmi_class(spec, grid.mmi, path)
+    assert max(exposure.preview.shape) <= 700
+    assert exposure.preview.sum() == pytest.approx(exposure.total, rel=1e-9)
+    # the preview's first cell holds the window's top-left factor x factor cells
+    factor = round(exposure.preview_transform.a * 400)
+    window = population[5:1605, 5:1605]
+    assert exposure.preview[0, 0] == pytest.approx(window[:factor, :factor].sum(dtype=np.float64), rel=1e-6)

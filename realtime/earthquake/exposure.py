@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.warp import transform_bounds
@@ -28,6 +29,7 @@ from realtime.earthquake.sampling import axis_weights, inside_footprint, sample_
 
 WGS84 = CRS.from_epsg(4326)
 BLOCK_ROWS = 256  # for untiled (striped) rasters
+PREVIEW_CELLS = 700
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Exposure:
     by_class: dict[str, float]  # people per MMI class, I..X
     total: float  # people in the footprint; equals the sum of the classes
     cells: int  # population cells inside the footprint
+    # people summed onto a coarse grid (at most PREVIEW_CELLS a side) for maps, made during the same read
+    preview: np.ndarray | None = field(default=None, repr=False)
+    preview_transform: Affine | None = None
 
     def as_dict(self) -> dict[str, float]:
         return dict(self.by_class)
@@ -48,18 +53,26 @@ def population_per_mmi_class(
         window = _lonlat_window(spec, dataset) if fast else _projected_window(spec, dataset)
         tile_rows = dataset.block_shapes[0][0] if dataset.profile.get("tiled") else BLOCK_ROWS
     if window is None:
-        return _exposure(np.zeros(11), 0)
+        return _exposure(np.zeros(11), 0, None)
     blocks = _row_blocks(window, max(tile_rows, 16))
     worker = _LonLatBlocks(spec, mmi, population_path, window) if fast else _ProjectedBlocks(spec, mmi, population_path)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         results = list(pool.map(worker, _contiguous(blocks, max(1, threads))))
     sums = np.sum([r[0] for r in results], axis=0)
-    return _exposure(sums, sum(r[1] for r in results))
+    previews = [r[2] for r in results if r[2] is not None]
+    preview = (np.sum(previews, axis=0), worker.preview_transform) if previews else None
+    return _exposure(sums, sum(r[1] for r in results), preview)
 
 
-def _exposure(sums: np.ndarray, cells: int) -> Exposure:
+def _exposure(sums: np.ndarray, cells: int, preview: tuple[np.ndarray, Affine] | None) -> Exposure:
     by_class = {roman: float(sums[k]) for k, roman in enumerate(ROMANS, start=1)}
-    return Exposure(by_class=by_class, total=float(sum(by_class.values())), cells=int(cells))
+    return Exposure(
+        by_class=by_class,
+        total=float(sum(by_class.values())),
+        cells=int(cells),
+        preview=preview[0] if preview else None,
+        preview_transform=preview[1] if preview else None,
+    )
 
 
 def _row_blocks(window: Window, tile_rows: int) -> list[Window]:
@@ -126,10 +139,29 @@ class _LonLatBlocks:
         self.along_x = values[:, j] * (1 - wx) + values[:, j + 1] * wx
         self.spec = spec
         self.transform = t
+        self.window = window
+        self.factor = max(1, math.ceil(max(window.width, window.height) / PREVIEW_CELLS))
+        f = self.factor
+        self.preview_shape = (math.ceil(window.height / f), math.ceil(window.width / f))
+        self.preview_transform = Affine(
+            t.a * f, 0.0, t.c + window.col_off * t.a, 0.0, t.e * f, t.f + window.row_off * t.e
+        )
 
-    def __call__(self, blocks: list[Window]) -> tuple[np.ndarray, int]:
+    def _add_preview(self, preview: np.ndarray, population: np.ndarray, window: Window) -> None:
+        """Sum the block's people into preview cells of factor x factor raster cells."""
+        f = self.factor
+        rows, cols = population.shape
+        index = (np.arange(window.row_off, window.row_off + rows) - self.window.row_off) // f
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        by_row = np.add.reduceat(population, starts, axis=0, dtype=np.float64)  # rows first: f times less data
+        padded = np.zeros((by_row.shape[0], self.preview_shape[1] * f))
+        padded[:, :cols] = by_row
+        preview[index[starts]] += padded.reshape(by_row.shape[0], -1, f).sum(axis=2)
+
+    def __call__(self, blocks: list[Window]) -> tuple[np.ndarray, int, np.ndarray]:
         sums = np.zeros(11)
         cells = 0
+        preview = np.zeros(self.preview_shape)
         with rasterio.open(self.path) as dataset:
             for window in blocks:
                 population = _clean_population(dataset.read(1, window=window), self.nodata)
@@ -141,16 +173,19 @@ class _LonLatBlocks:
                 classes = mmi_class_index(mmi)
                 sums += np.bincount(classes.ravel(), weights=population.ravel(), minlength=11)
                 cells += population.size
-        return sums, cells
+                self._add_preview(preview, population, window)
+        return sums, cells, preview
 
 
 class _ProjectedBlocks:
     """Exposure of row blocks of a raster in any CRS: cell centres go back to lon/lat."""
 
+    preview_transform = None  # no preview: the map reads the raster itself
+
     def __init__(self, spec: GridSpec, mmi: np.ndarray, path):
         self.spec, self.mmi, self.path = spec, mmi, path
 
-    def __call__(self, blocks: list[Window]) -> tuple[np.ndarray, int]:
+    def __call__(self, blocks: list[Window]) -> tuple[np.ndarray, int, None]:
         sums = np.zeros(11)
         cells = 0
         with rasterio.open(self.path) as dataset:
@@ -167,4 +202,4 @@ class _ProjectedBlocks:
                 weights = population.ravel()[inside]
                 sums += np.bincount(mmi_class_index(mmi), weights=weights, minlength=11)
                 cells += int(inside.sum())
-        return sums, cells
+        return sums, cells, None

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import rasterio
 
 from realtime.earthquake.grid import ShakeGrid
+from realtime.earthquake.impact import ShakeImpact
 from realtime.earthquake.places import PlaceImpact
 
 IMPACT_JSON = "impact.json"
 MMI_TIF = "mmi.tif"
 CONTOURS = "contours.geojson"
 PLACES = "places.geojson"
+POPULATION_PREVIEW = "population.tif"
 
 
 def write_json(path: Path, document: dict) -> None:
@@ -56,13 +59,28 @@ def places_geojson(places: list[PlaceImpact]) -> dict:
     }
 
 
-def write_products(folder: Path, impact_document: dict, grid: ShakeGrid, places: list[PlaceImpact], contours: dict) -> dict:
+def write_population_preview(path: Path, people: np.ndarray, transform) -> None:
+    """People summed onto a coarse grid over the footprint: the map's background, no second read."""
+    profile = {
+        "driver": "GTiff", "width": people.shape[1], "height": people.shape[0], "count": 1, "dtype": "float32",
+        "crs": "EPSG:4326", "transform": transform, "compress": "deflate",
+    }
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(people.astype(np.float32), 1)
+        dataset.update_tags(UNITS="persons per cell")
+
+
+def write_products(folder: Path, impact: ShakeImpact, generated_at: datetime | None) -> dict:
     """Write the products and record them in impact.json; returns the document written."""
     folder = Path(folder)
-    write_mmi_tif(folder / MMI_TIF, grid)
-    write_json(folder / CONTOURS, contours)
-    write_json(folder / PLACES, places_geojson(places))
-    document = dict(impact_document)
-    document["products"] = {**document.get("products", {}), "mmi": MMI_TIF, "contours": CONTOURS, "places": PLACES}
+    write_mmi_tif(folder / MMI_TIF, impact.grid)
+    write_json(folder / CONTOURS, impact.contours)
+    write_json(folder / PLACES, places_geojson(impact.places))
+    products = {"mmi": MMI_TIF, "contours": CONTOURS, "places": PLACES}
+    if impact.exposure.preview is not None:
+        write_population_preview(folder / POPULATION_PREVIEW, impact.exposure.preview, impact.exposure.preview_transform)
+        products["population"] = POPULATION_PREVIEW
+    document = impact.as_dict(generated_at=generated_at)
+    document["products"] = products
     write_json(folder / IMPACT_JSON, document)
     return document

@@ -26,7 +26,7 @@ def pdf_to_png(pdf: Path, target: Path, dpi: int = 150) -> Path:
     document = pypdfium2.PdfDocument(str(pdf))
     try:
         page = document[0]
-        page.render(scale=dpi / 72).to_pil().convert("RGB").save(target, optimize=False)
+        page.render(scale=dpi / 72).to_pil().convert("RGB").save(target, compress_level=1)
     finally:
         document.close()
     return target

@@ -112,7 +112,7 @@ def _north_arrow(ax, west: float, south: float, east: float, north: float) -> No
 
 def _label_places(ax, places: list[dict], table_rows: int = 5, limit: int = 12) -> None:
     """Label the table's places first, then the biggest others, skipping labels that would collide."""
-    ax.figure.canvas.draw()
+    ax.apply_aspect()  # settle the axes box so label extents are final, without drawing the figure
     taken = []
     renderer = ax.figure.canvas.get_renderer()
     rest = sorted(places[table_rows:], key=lambda f: -f["properties"]["population"])
@@ -131,7 +131,7 @@ def _label_places(ax, places: list[dict], table_rows: int = 5, limit: int = 12) 
         ax.plot(lon, lat, "o", markersize=3.5, markerfacecolor="black", markeredgecolor="white", zorder=9)
 
 
-def draw_shake_map(folder: Path, document: dict, context: MapContext, size_inches: float = 4.3, dpi: int = 200) -> Path:
+def draw_shake_map(folder: Path, document: dict, context: MapContext, size_inches: float = 4.3, dpi: int = 170) -> Path:
     """map.png: population in grey, MMI in colour, contours, epicentre, places, grid, scale, north."""
     grid = document["grid"]
     west, south, east, north = grid["lon_min"], grid["lat_min"], grid["lon_max"], grid["lat_max"]
@@ -147,8 +147,10 @@ def draw_shake_map(folder: Path, document: dict, context: MapContext, size_inche
         b = dataset.bounds
     ax.imshow(mmi, extent=(b.left, b.right, b.bottom, b.top), cmap=MMI_CMAP, norm=MMI_NORM, alpha=0.45, zorder=2,
               interpolation="bilinear")
-    if context.population and context.population.exists():
-        data, extent = _read_background(context.population, (west, south, east, north))
+    preview = folder / "population.tif"  # written by the exposure step; else read the analysis raster
+    background = preview if preview.exists() else context.population
+    if background and background.exists():
+        data, extent = _read_background(background, (west, south, east, north))
         ax.imshow(_population_shade(data[0]), extent=extent, zorder=3, interpolation="nearest")
     contours = json.loads((folder / "contours.geojson").read_text())
     for feature in contours["features"]:

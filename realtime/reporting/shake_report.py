@@ -134,12 +134,18 @@ def render_shake_reports(
     folder = Path(folder)
     draw_shake_map(folder, document, context)
     draw_overview(folder, document, context)
-    if parallel and len(locales) > 1:
-        warm_up()  # once per worker process; the forked renderers inherit the loaded fonts
-        with ProcessPoolExecutor(max_workers=min(len(locales), 2), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {loc: pool.submit(render_locale, document, folder, loc, templates_dir, now) for loc in locales}
-            return {loc: future.result() for loc, future in futures.items()}
-    return {loc: render_locale(document, folder, loc, templates_dir, now) for loc in locales}
+    if not (parallel and len(locales) > 1):
+        return {loc: render_locale(document, folder, loc, templates_dir, now) for loc in locales}
+    # The other locales render in forked children while this process renders the first; children
+    # inherit this process's loaded fonts and caches, so a long-running worker stays warm.
+    warm_up()
+    first, others = locales[0], locales[1:]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(len(others), 2), mp_context=context) as pool:
+        futures = {loc: pool.submit(render_locale, document, folder, loc, templates_dir, now) for loc in others}
+        products = {first: render_locale(document, folder, first, templates_dir, now)}
+        products.update({loc: future.result() for loc, future in futures.items()})
+    return {loc: products[loc] for loc in locales}
 
 
 def default_templates_dir() -> Path:
