@@ -25,11 +25,21 @@ class Settings(BaseSettings):
         None, validation_alias="SHAKEMAPS_CORRECTED_EXTRACT_DIR"
     )
     floodmaps_dir: Path = Field(Path("var/floodmaps"), validation_alias="FLOODMAPS_DIR")
+    flood_extract_dir: Path = Field(Path("var/floodmaps-extracted"), validation_alias="REALTIME_FLOOD_EXTRACT_DIR")
+    petabencana_url: str = Field("https://data.petabencana.id/floods", validation_alias="REALTIME_PETABENCANA_URL")
+    petabencana_admin: str = Field("", validation_alias="REALTIME_PETABENCANA_ADMIN")  # e.g. ID-JK instead of city=jbd
+    petabencana_timeout: float = Field(30.0, validation_alias="REALTIME_PETABENCANA_TIMEOUT")
     locale: str = Field("en,id", validation_alias="INASAFE_LOCALE")
 
     fatality_model: str = Field("itb_bayesian", validation_alias="REALTIME_FATALITY_MODEL")
     places_limit: int = Field(5, validation_alias="REALTIME_PLACES_LIMIT")
     location_min_population: int = Field(10000, validation_alias="REALTIME_LOCATION_MIN_POPULATION")
+
+    @property
+    def petabencana_params(self) -> dict[str, str]:
+        """The documented /floods query; the newer API takes admin=ID-JK instead of city=jbd."""
+        area = {"admin": self.petabencana_admin} if self.petabencana_admin else {"city": "jbd"}
+        return {**area, "geoformat": "geojson", "format": "json", "minimum_state": "1"}
 
     @property
     def locales(self) -> list[str]:
