@@ -20,6 +20,7 @@ test: $(STAMP) apt
 bench: $(STAMP)
 	$(PY) bench/bench_earthquake.py
 	$(PY) bench/bench_shake_process.py
+	$(PY) bench/bench_flood.py
 
 apt-runtime:
 	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_RUNTIME)"

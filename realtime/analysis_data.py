@@ -44,8 +44,9 @@ class AnalysisData:
         path = self.root / FLOOD_POPULATION
         return path if path.exists() else None
 
-    def check(self) -> "AnalysisData":
-        missing = [str(p) for p in (self.population, self.places) if not p.is_file()]
+    def check(self, need_places: bool = True) -> "AnalysisData":
+        needed = (self.population, self.places) if need_places else (self.population,)
+        missing = [str(p) for p in needed if not p.is_file()]
         if missing:
             raise AnalysisDataError(
                 f"analysis data in {self.root} is incomplete, missing: {', '.join(missing)}. "

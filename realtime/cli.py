@@ -24,7 +24,9 @@ app = typer.Typer(
 )
 shake_app = typer.Typer(help="Earthquakes: process BMKG grid.xml ShakeMaps, make scenario grids.", no_args_is_help=True)
 data_app = typer.Typer(help="The analysis-data folder (population raster and places).", no_args_is_help=True)
+flood_app = typer.Typer(help="Jakarta floods: PetaBencana.id snapshots to affected people and needs.", no_args_is_help=True)
 app.add_typer(shake_app, name="shake")
+app.add_typer(flood_app, name="flood")
 app.add_typer(data_app, name="data")
 
 console = Console()
@@ -39,6 +41,11 @@ DEMO_EVENT = {
     "time": datetime(2006, 5, 26, 22, 53, 58, tzinfo=timezone.utc),
     "description": "Yogyakarta (scenario of the 2006 Bantul earthquake)",
 }
+
+
+class FloodSource(str, Enum):
+    petabencana = "petabencana"
+    file = "file"
 
 
 class SourceType(str, Enum):
@@ -131,6 +138,47 @@ def shake_scenario(
     except ValueError as exc:
         _fail(str(exc))
     console.print(f"wrote {path}")
+
+
+@flood_app.command("process")
+def flood_process(
+    source: FloodSource = typer.Option(FloodSource.petabencana, help="Live PetaBencana.id API, or a GeoJSON file."),
+    file: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, help="Snapshot file for --source file."),
+    flood_id: Optional[str] = typer.Option(
+        None, help="YYYYMMDDHH-<1|3|6>-<subdistrict|village|rw> (UTC hour). Default: this hour, 6, rw."
+    ),
+    analysis_data: Optional[Path] = typer.Option(None, help="Analysis-data folder. Default: ANALYSIS_DATA_DIR."),
+    output: Optional[Path] = typer.Option(None, help="Where <flood_id>/ is written. Default: REALTIME_FLOOD_EXTRACT_DIR."),
+) -> None:
+    """Fetch (or read) the flood state, keep it in FLOODMAPS_DIR, and compute who is affected."""
+    from realtime.flood.flood_id import FloodIdError, flood_id_for
+    from realtime.flood.history import SnapshotConflict
+    from realtime.flood.snapshot import FloodSourceError
+    from realtime.flood_pipeline import process_flood
+    from realtime.flood_sources import load_snapshot
+    from realtime.summary import print_flood_summary
+
+    settings = get_settings()
+    now = datetime.now(timezone.utc)
+    try:
+        flood_id = flood_id or flood_id_for(now)
+        with console.status("fetching the flood state") as status:
+            raw, snapshot = load_snapshot(
+                source.value, file=file, url=settings.petabencana_url, params=settings.petabencana_params,
+                timeout=settings.petabencana_timeout,
+            )
+            result = process_flood(
+                raw, snapshot, flood_id, "PetaBencana.id" if source is FloodSource.petabencana else str(file),
+                settings.floodmaps_dir, analysis_data or settings.analysis_data_dir, output or settings.flood_extract_dir,
+                now=now, locales=settings.locales, progress=lambda step: status.update(f"{flood_id}: {step}"),
+            )
+    except (FloodIdError, FloodSourceError, SnapshotConflict, AnalysisDataError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"snapshot kept in {result.snapshot_path}")
+    if result.status == "no_impact":
+        console.print(f"[bold]No flood impact:[/] {result.message}. No report made, nothing to push.")
+        return
+    print_flood_summary(console, result.document, result.folder)
 
 
 @data_app.command("init")

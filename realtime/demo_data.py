@@ -140,3 +140,18 @@ def init_demo_analysis_data(root: Path, overwrite: bool = False) -> AnalysisData
     readme = README.format(places=len(towns), people=float(grid.sum(dtype=np.float64)))
     write_atomic(data.root / "README.md", readme.encode("utf-8"))
     return data
+
+
+def population_from_density(source: Path, target: Path, total: float, source_tag: str) -> Path:
+    """Write a persons-per-cell GeoTIFF from a relative density grid (e.g. an .asc) scaled to a known total."""
+    with rasterio.open(source) as dataset:
+        density = dataset.read(1, masked=True).astype("float64")
+        profile = dataset.profile
+    people = density * (total / density.sum())
+    profile.update(driver="GTiff", dtype="float32", nodata=-9999, crs=profile.get("crs") or "EPSG:4326",
+                   tiled=True, blockxsize=256, blockysize=256, compress="deflate")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(target, "w", **profile) as dataset:
+        dataset.write(people.filled(-9999).astype("float32"), 1)
+        dataset.update_tags(**{POPULATION_SOURCE_TAG: source_tag, "UNITS": "persons per cell"})
+    return target

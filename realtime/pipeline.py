@@ -31,7 +31,7 @@ class ProcessResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-class _Stopwatch:
+class Stopwatch:
     def __init__(self, progress: Progress | None):
         self.progress = progress or (lambda step: None)
         self.timings: dict[str, float] = {}
@@ -64,7 +64,7 @@ def process_shake(
 
     With `locales` empty or None no report is rendered (analysis only).
     """
-    clock = _Stopwatch(progress)
+    clock = Stopwatch(progress)
     clock.step("read grid")
     grid = read_shake_grid(grid_path, source_type=source_type)
     clock.step("analyse impact")

@@ -47,7 +47,39 @@ def print_shake_summary(console: Console, document: dict, folder) -> None:
             f"{place['distance_km']:.0f} km {place['direction']}",
         )
     console.print(places)
+    _print_products(console, document, folder)
+
+
+def _print_products(console: Console, document: dict, folder) -> None:
     products = document["products"]
     files = [name for key, name in products.items() if key != "reports"]
     files += [name for locale in products.get("reports", {}).values() for name in locale.values()]
     console.print(f"Products in [bold]{folder}[/]: " + ", ".join(sorted(set(files))))
+
+
+def print_flood_summary(console: Console, document: dict, folder) -> None:
+    summary = document["summary"]
+    console.print(f"[bold]Flood {document['flood_id']}[/]  {document['local_time']} (Asia/Jakarta)  source: {document['source']['name']}")
+    console.print(
+        f"Affected: [bold]{summary['affected']:,.0f}[/] people  displaced: [bold]{summary['displaced']:,.0f}[/]  "
+        f"flooded RWs: {summary['flooded_rw']} (+{summary['caution_rw']} use caution)  villages: {summary['flooded_villages']}"
+    )
+    classes = Table(title="People per flood class")
+    for column in ("Class", "RWs", "Affected", "Displaced"):
+        classes.add_column(column, justify="left" if column == "Class" else "right")
+    for row in document["classes"]:
+        classes.add_row(row["key"], str(row["rw_count"]), f"{row['affected']:,.0f}", f"{row['displaced']:,.0f}")
+    console.print(classes)
+    villages = Table(title="Most affected villages")
+    for column in ("Village", "Flooded RWs", "Affected", "Displaced"):
+        villages.add_column(column, justify="left" if column == "Village" else "right")
+    for row in document["villages"][:10]:
+        villages.add_row(row["name"], str(row["flooded_rw"]), f"{row['affected']:,.0f}", f"{row['displaced']:,.0f}")
+    console.print(villages)
+    needs = Table(title=f"Minimum needs for {document['needs']['displaced']:,} displaced people")
+    for column in ("Item", "Amount", "Frequency"):
+        needs.add_column(column, justify="right" if column == "Amount" else "left")
+    for item in document["needs"]["items"]:
+        needs.add_row(item["name"], f"{item['amount']:,} {item['unit']}".strip(), item["frequency"])
+    console.print(needs)
+    _print_products(console, document, folder)

@@ -46,3 +46,27 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> sub
         cwd=cwd or REPO,
         timeout=300,
     )
+
+
+JAKARTA_CENSUS_2010 = 9_607_787
+FLOOD_SNAPSHOT = FIXTURES / "flood" / "petabencana-2017022105.json"
+
+
+def build_jakarta_analysis_data(root: Path) -> Path:
+    """Analysis data from the real Jakarta grid, its relative densities scaled to the 2010 census."""
+    import json
+
+    from realtime.demo_data import population_from_density
+
+    population_from_density(
+        FIXTURES / "exposure" / "Population_Jakarta_geographic.asc", root / "exposure" / "population.tif",
+        JAKARTA_CENSUS_2010, "Jakarta population grid scaled to the 2010 census (test)",
+    )
+    (root / "context").mkdir(parents=True, exist_ok=True)
+    (root / "context" / "places.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    return root
+
+
+@pytest.fixture(scope="session")
+def jakarta_data(fixtures, tmp_path_factory) -> Path:
+    return build_jakarta_analysis_data(tmp_path_factory.mktemp("jakarta-analysis-data"))

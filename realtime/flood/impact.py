@@ -61,7 +61,7 @@ def analyse_flood(
         population = people_per_polygon_vector(polygons, data.flood_population)
         population_source = str(data.flood_population.name)
     else:
-        data.check()
+        data.check(need_places=False)
         population = people_per_polygon_raster(polygons, data.population)
         population_source = data.population_source()
 

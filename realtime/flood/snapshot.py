@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from shapely.geometry import shape
+from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 from shapely.validation import make_valid
 
 MAX_SNAPSHOT_BYTES = 100 * 1024 * 1024
@@ -91,7 +92,9 @@ def _area(feature, index: int, name: str) -> FloodArea:
     if polygon.is_empty:
         raise FloodSourceError(f"{where} has an empty geometry")
     if not polygon.is_valid:
-        polygon = make_valid(polygon)
+        polygon = _polygonal_part(make_valid(polygon))
+        if polygon.is_empty:
+            raise FloodSourceError(f"{where} has a geometry with no area once repaired")
     area_id = properties.get("area_id", properties.get("pkey"))
     if area_id is None or str(area_id).strip() == "":
         raise FloodSourceError(f"{where} has no area_id or pkey")
@@ -103,6 +106,14 @@ def _area(feature, index: int, name: str) -> FloodArea:
         geometry=polygon,
         last_updated=properties.get("last_updated"),
     )
+
+
+def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
+    """Repairing a self-crossing ring can leave lines or points beside the polygons: drop them."""
+    if geometry.geom_type in POLYGONAL:
+        return geometry
+    parts = [part for part in getattr(geometry, "geoms", []) if part.geom_type in POLYGONAL]
+    return unary_union(parts) if parts else Polygon()
 
 
 def _state(raw, where: str) -> int:

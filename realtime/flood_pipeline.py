@@ -1,0 +1,73 @@
+"""`flood process` as one call: keep the snapshot, analyse, write products and reports.
+
+Fetching is done by the caller (CLI or Celery task), which passes the raw
+bytes as received; this module reads no settings and touches no network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from realtime.analysis_data import AnalysisData
+from realtime.event_folder import replacing_folder
+from realtime.flood.history import save_snapshot
+from realtime.flood.impact import NoFloodImpact, analyse_flood
+from realtime.flood.products import write_flood_products
+from realtime.flood.snapshot import FloodSnapshot
+from realtime.earthquake.products import IMPACT_JSON, write_json
+from realtime.pipeline import Progress, Stopwatch
+
+
+@dataclass
+class FloodResult:
+    flood_id: str
+    snapshot_path: Path
+    status: str  # "done", or "no_impact" when no area has state 2 or more
+    message: str = ""
+    folder: Path | None = None
+    document: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def process_flood(
+    raw: bytes,
+    snapshot: FloodSnapshot,
+    flood_id: str,
+    source_name: str,
+    floodmaps_dir: Path,
+    analysis_data: Path,
+    output_root: Path,
+    now: datetime,
+    locales: list[str] | None = None,
+    templates_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> FloodResult:
+    clock = Stopwatch(progress)
+    clock.step("keep snapshot")
+    stored = save_snapshot(floodmaps_dir, flood_id, raw)
+    clock.step("analyse impact")
+    data = AnalysisData(Path(analysis_data))
+    try:
+        impact = analyse_flood(snapshot, flood_id, data, source_name, generated_at=now)
+    except NoFloodImpact as nothing:
+        clock.stop()
+        return FloodResult(flood_id, stored, "no_impact", str(nothing), timings=clock.timings)
+    target = Path(output_root) / flood_id
+    clock.step("write products")
+    with replacing_folder(target) as staging:
+        document = write_flood_products(staging, impact, raw)
+        if locales:
+            from realtime.reporting.flood_report import render_flood_reports
+            from realtime.reporting.shake_map import MapContext
+            from realtime.reporting.shake_report import default_templates_dir
+
+            clock.step("render reports")
+            context = MapContext(population=data.population if data.population.exists() else None, places=None)
+            document["products"]["reports"] = render_flood_reports(
+                document, staging, locales, context, templates_dir or default_templates_dir(), now
+            )
+            write_json(staging / IMPACT_JSON, document)
+    clock.stop()
+    return FloodResult(flood_id, stored, "done", folder=target, document=document, timings=clock.timings)
