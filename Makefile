@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Rendering reports needs Pango and fonts; the tests also read PDFs and start servers.
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
-APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync
+APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench apt apt-runtime clean
@@ -36,7 +36,7 @@ apt:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "need python3-venv: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,web]'
 	$(VENV)/bin/pybabel compile -d templates/locale -D realtime
 	@touch $(STAMP)
 

@@ -211,9 +211,14 @@ def demo(
     _run_process(grid, data.root, workdir / "shakemaps-extracted", None)
 
 
+import realtime.cli_services  # noqa: E402,F401  (registers the service commands)
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
-    main()
+    from realtime.cli import main as importable_main  # the module the service commands register on
+
+    importable_main()

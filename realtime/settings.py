@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,11 +25,36 @@ class Settings(BaseSettings):
         None, validation_alias="SHAKEMAPS_CORRECTED_EXTRACT_DIR"
     )
     floodmaps_dir: Path = Field(Path("var/floodmaps"), validation_alias="FLOODMAPS_DIR")
+    hazard_drop_dir: Path = Field(Path("var/hazard-drop"), validation_alias="REALTIME_HAZARD_DROP")
     flood_extract_dir: Path = Field(Path("var/floodmaps-extracted"), validation_alias="REALTIME_FLOOD_EXTRACT_DIR")
     petabencana_url: str = Field("https://data.petabencana.id/floods", validation_alias="REALTIME_PETABENCANA_URL")
     petabencana_admin: str = Field("", validation_alias="REALTIME_PETABENCANA_ADMIN")  # e.g. ID-JK instead of city=jbd
     petabencana_timeout: float = Field(30.0, validation_alias="REALTIME_PETABENCANA_TIMEOUT")
     locale: str = Field("en,id", validation_alias="INASAFE_LOCALE")
+
+    broker_url: str = Field("redis://localhost:6379/0", validation_alias="INASAFE_REALTIME_BROKER_HOST")
+    result_backend: str = Field("", validation_alias="REALTIME_RESULT_BACKEND")  # default: derived from the broker
+    rest_url: str = Field("", validation_alias="INASAFE_REALTIME_REST_URL")
+    rest_user: str = Field("", validation_alias="INASAFE_REALTIME_REST_USER")
+    rest_password: SecretStr = Field(SecretStr(""), validation_alias="INASAFE_REALTIME_REST_PASSWORD")
+    rest_timeout: float = Field(60.0, validation_alias="REALTIME_REST_TIMEOUT")
+
+    state_dir: Path = Field(Path("var/state"), validation_alias="REALTIME_STATE_DIR")  # local disk, not NFS
+    monitor_polling: bool = Field(False, validation_alias="REALTIME_MONITOR_POLLING")
+    poll_interval: float = Field(2.0, validation_alias="REALTIME_MONITOR_POLL_INTERVAL")
+    settle_seconds: float = Field(3.0, validation_alias="REALTIME_SETTLE_SECONDS")
+    reconcile_seconds: float = Field(300.0, validation_alias="REALTIME_RECONCILE_SECONDS")
+    reconcile_max_age_days: float = Field(7.0, validation_alias="REALTIME_RECONCILE_MAX_AGE_DAYS")
+    initial_id_pattern: str = Field(r"^\d{14}$", validation_alias="REALTIME_INITIAL_ID_PATTERN")
+    corrected_id_pattern: str = Field(
+        r"^\d{14}_\d{1,3}_-?\d{1,6}_-?\d{1,7}_\d{14}$", validation_alias="REALTIME_CORRECTED_ID_PATTERN"
+    )
+    max_attempts: int = Field(3, validation_alias="REALTIME_MAX_ATTEMPTS")
+    task_soft_time_limit: int = Field(600, validation_alias="REALTIME_TASK_SOFT_TIME_LIMIT")
+    task_time_limit: int = Field(660, validation_alias="REALTIME_TASK_TIME_LIMIT")
+    monitor_health_port: int = Field(8081, validation_alias="REALTIME_MONITOR_HEALTH_PORT")
+    worker_health_port: int = Field(8080, validation_alias="REALTIME_WORKER_HEALTH_PORT")
+    health_host: str = Field("0.0.0.0", validation_alias="REALTIME_HEALTH_HOST")
 
     fatality_model: str = Field("itb_bayesian", validation_alias="REALTIME_FATALITY_MODEL")
     places_limit: int = Field(5, validation_alias="REALTIME_PLACES_LIMIT")
@@ -46,6 +71,30 @@ class Settings(BaseSettings):
         """Report languages: English always, plus those in INASAFE_LOCALE (comma separated)."""
         wanted = [part.strip() for part in self.locale.split(",") if part.strip()]
         return list(dict.fromkeys(["en", *wanted]))
+
+    @property
+    def push_configured(self) -> bool:
+        return bool(self.rest_url and self.rest_user and self.rest_password.get_secret_value())
+
+    def watched_dirs(self) -> list[tuple[Path, str]]:
+        """(folder, source type) pairs the monitor watches."""
+        dirs = [(self.shakemaps_dir, "initial")]
+        if self.shakemaps_corrected_dir:
+            dirs.append((self.shakemaps_corrected_dir, "corrected"))
+        return dirs
+
+    def masked(self) -> dict[str, str]:
+        """Every effective setting by its environment name, secrets masked, for `realtime config`."""
+        shown = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif isinstance(value, str) and "://" in value and "@" in value:
+                scheme, rest = value.split("://", 1)
+                value = f"{scheme}://********@{rest.rsplit('@', 1)[1]}"  # credentials inside a URL
+            shown[field.validation_alias or name] = "" if value is None else str(value)
+        return shown
 
     def extract_dir_for(self, source_type: str) -> Path:
         if source_type == "corrected" and self.shakemaps_corrected_extract_dir:

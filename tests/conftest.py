@@ -39,7 +39,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> sub
     """Run the real `realtime` console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "realtime.cli", *args],
+        [sys.executable, "-m", "realtime", *args],
         capture_output=True,
         text=True,
         env=full_env,

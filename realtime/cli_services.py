@@ -1,0 +1,168 @@
+"""`realtime monitor|worker|status|push|config` and `shake reprocess`: the long-running services."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from realtime.cli import app, console, err_console, shake_app
+from realtime.settings import get_settings
+
+log = logging.getLogger("realtime")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command("config")
+def config() -> None:
+    """Print the effective settings (secrets masked)."""
+    table = Table(title="Effective settings")
+    table.add_column("variable")
+    table.add_column("value")
+    for name, value in get_settings().masked().items():
+        table.add_row(name, value)
+    console.print(table)
+
+
+@app.command("monitor")
+def monitor(
+    polling: Optional[bool] = typer.Option(None, "--polling/--inotify", help="Poll the folders (for NFS) instead of inotify. Default: REALTIME_MONITOR_POLLING."),
+) -> None:
+    """Watch SHAKEMAPS_DIR (and SHAKEMAPS_CORRECTED_DIR) and queue every complete new grid.xml."""
+    from realtime.celery_app import QUEUE, app as celery
+    from realtime.health import BrokerProbe, serve_health
+    from realtime.monitor import MonitorLocked, run_monitor
+
+    _logging()
+    settings = get_settings()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def send(event_id: str, grid: Path, source_type: str, task_id: str) -> None:
+        celery.send_task("realtime.tasks.earthquake.process_shake", task_id=task_id, queue=QUEUE,
+                         kwargs={"event_id": event_id, "grid_file": str(grid), "source_type": source_type})
+
+    state: dict = {}
+    probe = BrokerProbe(celery)
+
+    def healthy() -> tuple[bool, dict]:
+        broker_ok, broker_error = probe()
+        monitor_ = state.get("monitor")
+        last_scan = monitor_.last_scan if monitor_ else None
+        fresh = bool(last_scan) and datetime.now(timezone.utc) - last_scan < timedelta(seconds=2 * settings.reconcile_seconds + 60)
+        return broker_ok and fresh, {"broker": broker_ok, "broker_error": broker_error, "last_scan": last_scan,
+                                     "queued": monitor_.queued if monitor_ else 0}
+
+    server = serve_health(settings.health_host, settings.monitor_health_port, healthy)
+    try:
+        run_monitor(settings, send, stop, polling=polling, on_ready=lambda m: state.update(monitor=m))
+    except MonitorLocked as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=3)
+    finally:
+        server.shutdown()
+
+
+@app.command("worker")
+def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> None:
+    """Run the Celery worker for queue inasafe-realtime (processing, floods, pushes)."""
+    from celery.signals import worker_ready
+
+    from realtime.celery_app import QUEUE, app as celery
+    from realtime.health import BrokerProbe, serve_health
+    from realtime.services import flush_outbox
+
+    _logging()
+    settings = get_settings()
+    probe = BrokerProbe(celery)
+
+    def healthy() -> tuple[bool, dict]:
+        ok, error = probe()
+        return ok, {"broker": ok, "broker_error": error}
+
+    @worker_ready.connect
+    def deliver_waiting_pushes(**_):  # the outbox survives restarts: deliver what waited
+        try:
+            delivered, pending = flush_outbox(settings)
+            log.info("outbox at start-up: %d delivered, %d pending", delivered, pending)
+            if pending and settings.push_configured:
+                celery.send_task("realtime.tasks.push.flush_outbox", queue=QUEUE, countdown=5)
+        except Exception:
+            log.exception("outbox flush at start-up failed")
+
+    serve_health(settings.health_host, settings.worker_health_port, healthy)
+    celery.worker_main(["worker", "-Q", QUEUE, "--concurrency", "1", "--prefetch-multiplier", "1",
+                        "--loglevel", loglevel, "--without-gossip", "--without-mingle"])
+
+
+@app.command("status")
+def status(
+    event_id: Optional[str] = typer.Argument(None, help="Only this event (shake id or flood id)."),
+    failed: bool = typer.Option(False, "--failed", help="Only failed event versions."),
+    limit: int = typer.Option(50, help="Rows to show."),
+) -> None:
+    """Show the event ledger: what was seen, queued, processed, failed and pushed."""
+    from realtime.services import ledger_for
+
+    ledger = ledger_for(get_settings())
+    rows = ledger.events(event_id=event_id, failed_only=failed, limit=limit)
+    table = Table(title=f"Event ledger ({ledger.pending_pushes()} push(es) pending)")
+    for column in ("kind", "event", "source", "version", "state", "tries", "updated", "error"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["kind"], row["event_id"], row["source_type"], row["sha256"][:10], row["state"],
+                      str(row["attempts"]), row["updated_at"] or "", (row["error"] or "")[:80])
+    console.print(table)
+
+
+@shake_app.command("reprocess")
+def reprocess(
+    event_id: Optional[str] = typer.Argument(None, help="Shake id to process again."),
+    all_events: bool = typer.Option(False, "--all", help="Every event in the watched folders."),
+    since: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Events whose folder changed since DATE."),
+    source_type: str = typer.Option("initial", help="initial or corrected."),
+) -> None:
+    """Process events again now (same path as the worker), then push them."""
+    from realtime.services import BadInput, flush_outbox, handle_shake, watched_root
+
+    settings = get_settings()
+    if not (event_id or all_events or since):
+        err_console.print("[bold red]error:[/] give a shake id, --all or --since DATE")
+        raise typer.Exit(code=2)
+    root = watched_root(settings, source_type)
+    if event_id:
+        ids = [event_id]
+    else:
+        horizon = since.replace(tzinfo=timezone.utc).timestamp() if since else 0
+        ids = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.stat().st_mtime >= horizon)
+    for shake_id in ids:
+        try:
+            outcome = handle_shake(settings, shake_id, None, source_type, force=True)
+        except BadInput as exc:
+            console.print(f"{shake_id}: skipped ({exc})")
+            continue
+        console.print(f"{shake_id}: {outcome.status} {outcome.message}")
+    delivered, pending = flush_outbox(settings)
+    console.print(f"pushed {delivered}, {pending} waiting in the outbox")
+
+
+@app.command("push")
+def push(pending: bool = typer.Option(True, "--pending", help="Deliver everything waiting in the outbox now.")) -> None:
+    """Flush the push outbox to the web app (retries ignore their backoff)."""
+    from realtime.services import flush_outbox
+
+    _logging()
+    delivered, waiting = flush_outbox(get_settings(), force=pending)
+    console.print(f"pushed {delivered}, {waiting} still waiting")
+    if waiting:
+        raise typer.Exit(code=1)

@@ -1,0 +1,187 @@
+"""The event ledger: every event version we saw, what happened to it, and the push outbox.
+
+SQLite on local disk (REALTIME_STATE_DIR, never NFS: SQLite locking needs a
+local filesystem). The monitor and the workers are separate processes, so
+each call opens its own short connection; WAL mode lets readers and one
+writer work at once. An event version is (kind, event id, source type,
+sha256 of the input): a re-pushed grid with new content is a new version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    kind TEXT NOT NULL, event_id TEXT NOT NULL, source_type TEXT NOT NULL, sha256 TEXT NOT NULL,
+    path TEXT, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
+    seen_at TEXT, queued_at TEXT, started_at TEXT, finished_at TEXT, pushed_at TEXT, updated_at TEXT,
+    PRIMARY KEY (kind, event_id, source_type, sha256)
+);
+CREATE INDEX IF NOT EXISTS events_by_update ON events (updated_at);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, event_id TEXT NOT NULL, source_type TEXT NOT NULL, sha256 TEXT NOT NULL, folder TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    next_attempt_at REAL NOT NULL, created_at TEXT, sent_at TEXT,
+    UNIQUE (kind, event_id, source_type, sha256)
+);
+"""
+STATES = ("seen", "queued", "processing", "done", "failed", "pushed")
+TIMESTAMP_OF = {"seen": "seen_at", "queued": "queued_at", "processing": "started_at", "done": "finished_at",
+                "failed": "finished_at", "pushed": "pushed_at"}
+
+
+@dataclass(frozen=True)
+class EventKey:
+    kind: str  # "earthquake" or "flood"
+    event_id: str
+    source_type: str  # "initial", "corrected", or "" for floods
+    sha256: str
+
+    def as_tuple(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.event_id, self.source_type, self.sha256)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # events ---------------------------------------------------------------
+    def record_seen(self, key: EventKey, path: str) -> dict:
+        stamp = now_iso()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO events (kind, event_id, source_type, sha256, path, state, seen_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, 'seen', ?, ?)",
+                (*key.as_tuple(), path, stamp, stamp),
+            )
+            return dict(db.execute(_WHERE_KEY.format("SELECT * FROM events"), key.as_tuple()).fetchone())
+
+    def set_state(self, key: EventKey, state: str, error: str | None = None, path: str | None = None) -> None:
+        if state not in STATES:
+            raise ValueError(f"unknown ledger state {state!r}")
+        stamp = now_iso()
+        column = TIMESTAMP_OF[state]
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO events (kind, event_id, source_type, sha256, path, state, seen_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, 'seen', ?, ?)",
+                (*key.as_tuple(), path, stamp, stamp),
+            )
+            db.execute(
+                _WHERE_KEY.format(
+                    f"UPDATE events SET state = ?, {column} = ?, updated_at = ?, error = ?, path = COALESCE(?, path)"
+                ),
+                (state, stamp, stamp, error, path, *key.as_tuple()),
+            )
+
+    def start_attempt(self, key: EventKey, path: str | None = None) -> int:
+        """Mark the version processing and return its attempt number (1 for the first try)."""
+        self.set_state(key, "processing", path=path)
+        with self._transaction() as db:
+            db.execute(_WHERE_KEY.format("UPDATE events SET attempts = attempts + 1"), key.as_tuple())
+            return db.execute(_WHERE_KEY.format("SELECT attempts FROM events"), key.as_tuple()).fetchone()[0]
+
+    def get(self, key: EventKey) -> dict | None:
+        with self._connect() as db:
+            row = db.execute(_WHERE_KEY.format("SELECT * FROM events"), key.as_tuple()).fetchone()
+        return dict(row) if row else None
+
+    def is_finished(self, key: EventKey) -> bool:
+        """Done or pushed, or failed for good: nothing more to do for this version."""
+        row = self.get(key)
+        return bool(row) and row["state"] in ("done", "pushed", "failed")
+
+    def events(self, event_id: str | None = None, failed_only: bool = False, limit: int = 200) -> list[dict]:
+        query = "SELECT * FROM events"
+        conditions, values = [], []
+        if event_id:
+            conditions.append("event_id = ?")
+            values.append(event_id)
+        if failed_only:
+            conditions.append("state = 'failed'")
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        query += " ORDER BY updated_at DESC LIMIT ?"
+        with self._connect() as db:
+            return [dict(row) for row in db.execute(query, (*values, limit))]
+
+    # outbox ---------------------------------------------------------------
+    def enqueue_push(self, key: EventKey, folder: str) -> None:
+        """Write the push down before trying it, so a crash or an outage cannot lose it."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO outbox (kind, event_id, source_type, sha256, folder, state, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (kind, event_id, source_type, sha256) DO UPDATE SET"
+                " state = 'pending', folder = excluded.folder, next_attempt_at = excluded.next_attempt_at",
+                (*key.as_tuple(), folder, time.time(), now_iso()),
+            )
+
+    def due_pushes(self, at: float | None = None, include_future: bool = False) -> list[dict]:
+        at = time.time() if at is None else at
+        query = "SELECT * FROM outbox WHERE state = 'pending'"
+        values: tuple = ()
+        if not include_future:
+            query += " AND next_attempt_at <= ?"
+            values = (at,)
+        with self._connect() as db:
+            return [dict(row) for row in db.execute(query + " ORDER BY next_attempt_at, id", values)]
+
+    def push_sent(self, outbox_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", (now_iso(), outbox_id))
+
+    def push_failed(self, outbox_id: int, error: str, retry_in: float) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                (error[:1000], time.time() + retry_in, outbox_id),
+            )
+
+    def pending_pushes(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+
+_WHERE_KEY = "{} WHERE kind = ? AND event_id = ? AND source_type = ? AND sha256 = ?"
+
+
+def ledger_at(state_dir: Path) -> Ledger:
+    return Ledger(Path(state_dir) / "ledger.sqlite3")

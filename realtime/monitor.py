@@ -1,0 +1,241 @@
+"""Watch the shakemaps folders and queue every new or changed grid.xml, once, when it is complete.
+
+File events are only hints: on NFS inotify misses other clients' writes, and
+uploads arrive in chunks or under temp names. So a grid is queued only after
+its size and mtime have stayed the same for the settle time and it parses,
+and a reconcile scan at start-up and then periodically catches anything the
+events missed. The ledger decides what was already done, by content hash.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from realtime.earthquake.grid import ShakeGridError, read_shake_grid
+from realtime.ledger import EventKey
+from realtime.services import GRID_LOCATIONS, earthquake_key, ledger_for
+from realtime.settings import Settings
+
+log = logging.getLogger(__name__)
+Send = Callable[[str, Path, str, str], None]  # (event id, grid path, source type, task id)
+REQUEUE_AFTER_SECONDS = 3600  # a version queued or processing this long ago is sent again
+
+
+class MonitorLocked(RuntimeError):
+    """Another monitor already watches this folder."""
+
+
+@dataclass
+class Candidate:
+    root: Path
+    source_type: str
+    event_id: str
+    size: int = -1
+    mtime_ns: int = -1
+    stable_since: float = 0.0
+    failed_signature: tuple[int, int] | None = None
+
+
+def ignored(name: str) -> bool:
+    """Temp and hidden files of rsync, Syncthing and SFTP clients."""
+    return name.startswith(".") or name.endswith((".part", ".tmp", ".filepart", "~"))
+
+
+def task_id_for(key: EventKey) -> str:
+    return f"shake-{key.event_id}-{key.source_type}-{key.sha256[:16]}"
+
+
+class ShakeMonitor:
+    def __init__(self, settings: Settings, send: Send, clock: Callable[[], float] = time.monotonic):
+        self.settings = settings
+        self.send = send
+        self.clock = clock
+        self.ledger = ledger_for(settings)
+        self.watched = [(Path(root), source_type, re.compile(
+            settings.initial_id_pattern if source_type == "initial" else settings.corrected_id_pattern))
+            for root, source_type in settings.watched_dirs()]
+        self.candidates: dict[Path, Candidate] = {}
+        self.lock = threading.Lock()
+        self.last_scan: datetime | None = None
+        self.queued = 0
+
+    # which paths matter --------------------------------------------------
+    def classify(self, path: Path) -> Candidate | None:
+        for root, source_type, pattern in self.watched:
+            try:
+                parts = Path(path).relative_to(root).parts
+            except ValueError:
+                continue
+            if any(ignored(part) for part in parts) or "/".join(parts[1:]) not in GRID_LOCATIONS:
+                return None
+            if not pattern.match(parts[0]):
+                return None
+            return Candidate(root, source_type, parts[0])
+        return None
+
+    def notice(self, path: str | os.PathLike) -> None:
+        candidate = self.classify(Path(path))
+        if candidate is None:
+            return
+        with self.lock:
+            self.candidates.setdefault(Path(path), candidate)
+
+    # periodic work -------------------------------------------------------
+    def reconcile(self) -> int:
+        """Scan the top level of each watched folder for recent events; returns how many grids it found."""
+        horizon = time.time() - self.settings.reconcile_max_age_days * 86400
+        found = 0
+        for root, _, pattern in self.watched:
+            try:
+                entries = list(os.scandir(root))
+            except OSError as exc:
+                log.warning("cannot scan %s: %s", root, exc)
+                continue
+            for entry in entries:
+                if not pattern.match(entry.name) or not entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.stat().st_mtime < horizon:
+                    continue
+                for location in GRID_LOCATIONS:
+                    grid = Path(entry.path) / location
+                    if grid.is_file():
+                        self.notice(grid)
+                        found += 1
+        self.last_scan = datetime.now(timezone.utc)
+        return found
+
+    def tick(self) -> None:
+        """Advance every candidate: wait while it changes, queue it once it has settled and parses."""
+        now = self.clock()
+        with self.lock:
+            items = list(self.candidates.items())
+        for path, candidate in items:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                self._forget(path)  # moved away or renamed: the new name arrives as its own event
+                continue
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if signature != (candidate.size, candidate.mtime_ns):
+                candidate.size, candidate.mtime_ns, candidate.stable_since = *signature, now
+                continue
+            if signature == candidate.failed_signature or now - candidate.stable_since < self.settings.settle_seconds:
+                continue
+            self._settled(path, candidate, signature)
+
+    def _settled(self, path: Path, candidate: Candidate, signature: tuple[int, int]) -> None:
+        key = earthquake_key(candidate.event_id, candidate.source_type, path)
+        try:
+            read_shake_grid(path, source_type=candidate.source_type)
+        except ShakeGridError as exc:
+            # still unparseable after settling: record it, keep running, look again if the file changes
+            candidate.failed_signature = signature
+            self.ledger.set_state(key, "failed", error=str(exc), path=str(path))
+            log.error("grid rejected: %s", exc)
+            return
+        try:
+            self.dispatch(key, path)
+        except Exception as exc:  # broker down: keep the candidate, try again on the next tick
+            candidate.stable_since = self.clock()
+            log.warning("could not queue %s yet: %s", candidate.event_id, exc)
+            return
+        self._forget(path)
+
+    def dispatch(self, key: EventKey, path: Path) -> bool:
+        row = self.ledger.record_seen(key, str(path))
+        if row["state"] in ("done", "pushed", "failed"):
+            return False
+        if row["state"] in ("queued", "processing") and not self._stale(row):
+            return False
+        self.send(key.event_id, path, key.source_type, task_id_for(key))
+        self.ledger.set_state(key, "queued")
+        self.queued += 1
+        log.info("queued %s %s (%s)", key.source_type, key.event_id, key.sha256[:12])
+        return True
+
+    @staticmethod
+    def _stale(row: dict) -> bool:
+        stamp = row.get("updated_at")
+        if not stamp:
+            return True
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds()
+        return age > REQUEUE_AFTER_SECONDS
+
+    def _forget(self, path: Path) -> None:
+        with self.lock:
+            self.candidates.pop(path, None)
+
+
+class _Hints(FileSystemEventHandler):
+    def __init__(self, monitor: ShakeMonitor):
+        self.monitor = monitor
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path:
+                self.monitor.notice(os.fsdecode(path))
+
+
+def acquire_lock(root: Path) -> int:
+    """One monitor per folder: an exclusive lock on a file beside the watched folder."""
+    root = Path(root).resolve()
+    lock_path = root.parent / f".realtime-monitor-{root.name}.lock"
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(handle, 200, 0).decode(errors="replace").strip()
+        os.close(handle)
+        raise MonitorLocked(f"another monitor already watches {root} ({holder or 'unknown holder'}; lock {lock_path})") from None
+    os.ftruncate(handle, 0)
+    os.pwrite(handle, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+    return handle
+
+
+def run_monitor(settings: Settings, send: Send, stop: threading.Event, polling: bool | None = None,
+                on_ready: Callable[[ShakeMonitor], None] | None = None) -> ShakeMonitor:
+    """Watch until `stop` is set. The caller handles signals and the health endpoint."""
+    locks = []
+    for root, _ in settings.watched_dirs():
+        Path(root).mkdir(parents=True, exist_ok=True)
+        locks.append(acquire_lock(root))
+    monitor = ShakeMonitor(settings, send)
+    polling = settings.monitor_polling if polling is None else polling
+    observer = PollingObserver(timeout=settings.poll_interval) if polling else Observer()
+    for root, _, _ in monitor.watched:
+        observer.schedule(_Hints(monitor), str(root), recursive=True)
+    observer.start()
+    try:
+        log.info("watching %s (%s)", ", ".join(str(r) for r, _, _ in monitor.watched), "polling" if polling else "inotify")
+        monitor.reconcile()
+        if on_ready:
+            on_ready(monitor)
+        next_scan = time.monotonic() + settings.reconcile_seconds
+        while not stop.wait(0.5):
+            try:
+                monitor.tick()
+                if time.monotonic() >= next_scan:
+                    monitor.reconcile()
+                    next_scan = time.monotonic() + settings.reconcile_seconds
+            except Exception:  # a long-running service logs and carries on
+                log.exception("monitor step failed; continuing")
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+        for handle in locks:
+            os.close(handle)
+    return monitor

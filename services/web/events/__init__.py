@@ -1,0 +1,1 @@
+"""Events app: earthquakes, floods and their reports."""

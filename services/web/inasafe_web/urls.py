@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("realtime/api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("realtime/api/v1/", include("events.api_urls")),
+    path("realtime/api-auth/", include("rest_framework.urls")),
+    path("realtime/", include("events.page_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    # Reports are public documents; the app serves them itself so it runs with no front proxy.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
