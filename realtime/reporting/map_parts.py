@@ -53,15 +53,18 @@ def read_background(path: Path, bounds: Bounds, max_pixels: int = 700):
     return data, (west, east, south, north)
 
 
-def population_shade(population: np.ndarray) -> np.ndarray:
-    """Grey with opacity growing with log density, so hazard colours show through empty land."""
+def population_shade(population: np.ndarray, opacity: float = 1.0) -> np.ndarray:
+    """Grey with opacity growing with log density, so hazard colours show through empty land.
+
+    `opacity` scales it down where hazard colours sit on top of the grey rather than under it.
+    """
     rgba = np.zeros((*population.shape, 4), dtype=np.float32)
     positive = population > 0
     if positive.any():
         top = float(np.percentile(population[positive], 99.5))
         level = np.clip(np.log10(np.maximum(population, 1e-9) / top) / 3 + 1, 0, 1)  # three decades of density
         rgba[..., :3] = 0.15
-        rgba[..., 3] = np.where(positive, 0.15 + 0.7 * level, 0) * (level > 0)
+        rgba[..., 3] = np.where(positive, 0.15 + 0.7 * level, 0) * (level > 0) * opacity
     return rgba
 
 
@@ -72,11 +75,11 @@ def draw_basemap(ax, path: Path, bounds: Bounds) -> None:
     ax.imshow(image, extent=extent, cmap="Greys_r", alpha=0.5, zorder=1)
 
 
-def draw_population(ax, path: Path | None, bounds: Bounds, zorder: int = 3) -> None:
+def draw_population(ax, path: Path | None, bounds: Bounds, zorder: int = 3, opacity: float = 1.0) -> None:
     """Population in grey over `bounds`, when the raster exists."""
     if path and Path(path).exists():
         data, extent = read_background(path, bounds)
-        ax.imshow(population_shade(data[0]), extent=extent, zorder=zorder, interpolation="nearest")
+        ax.imshow(population_shade(data[0], opacity), extent=extent, zorder=zorder, interpolation="nearest")
 
 
 def degree_label(value: float, positive: str, negative: str) -> str:

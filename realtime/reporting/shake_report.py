@@ -7,19 +7,16 @@ CPU-bound Python.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-
-import jinja2
 
 from realtime.earthquake.fatalities import FATALITY_MODELS
 from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, N_, mmi_class_of
 from realtime.reporting import formatting
 from realtime.reporting.i18n import translations
-from realtime.reporting.pages import pdf_to_png, warm_up, write_pdf
-from realtime.reporting.shake_map import MapContext, draw_overview, draw_shake_map, thumbnail
+from realtime.reporting.report_parts import render_locales, render_page
+from realtime.reporting.shake_map import MAP_PNG, OVERVIEW_PNG, MapContext, draw_overview, draw_shake_map
 
 ALERT_BAR_COLOURS = {"0-1": "#00a651", "1-10": "#ffd400", "10-100": "#ffd400", "100-1000": "#ff8c00"}
 RED = "#e00000"
@@ -31,10 +28,6 @@ COMPASS_POINTS = (
     N_("N"), N_("NNE"), N_("NE"), N_("ENE"), N_("E"), N_("ESE"), N_("SE"), N_("SSE"),
     N_("S"), N_("SSW"), N_("SW"), N_("WSW"), N_("W"), N_("WNW"), N_("NW"), N_("NNW"),
 )
-
-
-def report_names(shake_id: str, locale: str) -> dict[str, str]:
-    return {"pdf": f"{shake_id}-{locale}.pdf", "png": f"{shake_id}-{locale}.png", "thumbnail": f"{shake_id}-thumb-{locale}.png"}
 
 
 def report_context(document: dict, locale: str, templates_dir: Path, now: datetime) -> dict:
@@ -97,8 +90,8 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         "software": document["software"]["name"],
         "version": document["software"]["version"],
         "made_at": formatting.local_time(now.astimezone(time.tzinfo), event["timezone"], locale),
-        "map_png": "map.png",
-        "overview_png": "overview.png",
+        "map_png": MAP_PNG,
+        "overview_png": OVERVIEW_PNG,
     }
 
 
@@ -110,20 +103,8 @@ def _fatality_range(text: str, locale: str) -> str:
 
 def render_locale(document: dict, folder: Path, locale: str, templates_dir: Path, now: datetime) -> dict[str, str]:
     """PDF, PNG page and thumbnail for one locale; the map images must already be in `folder`."""
-    templates_dir = Path(templates_dir)
-    trans = translations(templates_dir, locale)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, extensions=["jinja2.ext.i18n"]
-    )
-    env.install_gettext_translations(trans, newstyle=True)
-    context = report_context(document, locale, templates_dir, now)
-    context["css"] = (templates_dir / "earthquake" / "report.css").read_text(encoding="utf-8")
-    html = env.get_template("earthquake/report.html").render(**context)
-    names = report_names(document["shake_id"], locale)
-    write_pdf(html, folder, folder / names["pdf"])
-    pdf_to_png(folder / names["pdf"], folder / names["png"], dpi=150)
-    thumbnail(folder / "map.png", folder / names["thumbnail"])
-    return names
+    context = report_context(document, locale, Path(templates_dir), now)
+    return render_page(templates_dir, folder, "earthquake", context, locale, document["shake_id"], MAP_PNG)
 
 
 def render_shake_reports(
@@ -134,18 +115,8 @@ def render_shake_reports(
     folder = Path(folder)
     draw_shake_map(folder, document, context)
     draw_overview(folder, document, context)
-    if not (parallel and len(locales) > 1):
-        return {loc: render_locale(document, folder, loc, templates_dir, now) for loc in locales}
-    # The other locales render in forked children while this process renders the first; children
-    # inherit this process's loaded fonts and caches, so a long-running worker stays warm.
-    warm_up()
-    first, others = locales[0], locales[1:]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(len(others), 2), mp_context=context) as pool:
-        futures = {loc: pool.submit(render_locale, document, folder, loc, templates_dir, now) for loc in others}
-        products = {first: render_locale(document, folder, first, templates_dir, now)}
-        products.update({loc: future.result() for loc, future in futures.items()})
-    return {loc: products[loc] for loc in locales}
+    render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now)
+    return render_locales(render, locales, parallel)
 
 
 def default_templates_dir() -> Path:
