@@ -21,9 +21,18 @@ def result_backend_for(broker_url: str) -> str:
     return broker_url
 
 
+def transport_options(broker_url: str, visibility: int) -> dict:
+    """Redis redelivers an unacknowledged task after `visibility` seconds; it must exceed the longest task."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return {}  # the SQLAlchemy transport passes its options to create_engine
+    return {"visibility_timeout": visibility, "unacked_restore_interval": max(1, min(10, visibility // 10)),
+            "unacked_restore_throttle": 1}
+
+
 def make_app() -> Celery:
     settings = get_settings()
-    app = Celery("realtime", include=["realtime.tasks.earthquake", "realtime.tasks.flood", "realtime.tasks.generic", "realtime.tasks.push"])
+    visibility = settings.visibility_timeout or max(3600, 2 * settings.task_time_limit)
+    app = Celery("realtime", fixups=[], include=["realtime.tasks.earthquake", "realtime.tasks.flood", "realtime.tasks.generic", "realtime.tasks.push"])
     app.conf.update(
         broker_url=settings.broker_url,
         result_backend=settings.result_backend or result_backend_for(settings.broker_url),
@@ -38,7 +47,7 @@ def make_app() -> Celery:
         task_soft_time_limit=settings.task_soft_time_limit,
         task_time_limit=settings.task_time_limit,
         # Redis redelivers an unacknowledged task after this; it must exceed the longest task.
-        broker_transport_options={"visibility_timeout": max(3600, 2 * settings.task_time_limit)},
+        broker_transport_options=transport_options(settings.broker_url, visibility),
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_connection_retry_on_startup=True,
         task_default_queue=QUEUE,

@@ -63,14 +63,17 @@ def monitor(
         return broker_ok and fresh, {"broker": broker_ok, "broker_error": broker_error, "last_scan": last_scan,
                                      "queued": monitor_.queued if monitor_ else 0}
 
-    server = serve_health(settings.health_host, settings.monitor_health_port, healthy)
+    def ready(monitor_) -> None:  # the folder lock is held: now it is safe to take the health port
+        state.update(monitor=monitor_, server=serve_health(settings.health_host, settings.monitor_health_port, healthy))
+
     try:
-        run_monitor(settings, send, stop, polling=polling, on_ready=lambda m: state.update(monitor=m))
+        run_monitor(settings, send, stop, polling=polling, on_ready=ready)
     except MonitorLocked as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=3)
     finally:
-        server.shutdown()
+        if "server" in state:
+            state["server"].shutdown()
 
 
 @app.command("worker")
@@ -117,12 +120,16 @@ def status(
     ledger = ledger_for(get_settings())
     rows = ledger.events(event_id=event_id, failed_only=failed, limit=limit)
     table = Table(title=f"Event ledger ({ledger.pending_pushes()} push(es) pending)")
-    for column in ("kind", "event", "source", "version", "state", "tries", "updated", "error"):
-        table.add_column(column)
+    for column in ("kind", "event", "source", "version", "state", "tries", "updated (UTC)"):
+        table.add_column(column, no_wrap=True)
     for row in rows:
-        table.add_row(row["kind"], row["event_id"], row["source_type"], row["sha256"][:10], row["state"],
-                      str(row["attempts"]), row["updated_at"] or "", (row["error"] or "")[:80])
+        updated = (row["updated_at"] or "")[5:16].replace("T", " ")
+        table.add_row(row["kind"][:5], row["event_id"], row["source_type"], row["sha256"][:8], row["state"],
+                      str(row["attempts"]), updated)
     console.print(table)
+    for row in rows:  # errors in full, below the table, so long paths stay readable
+        if row["error"]:
+            console.print(f"{row['event_id']} ({row['sha256'][:8]}): {row['error']}", soft_wrap=True)
 
 
 @shake_app.command("reprocess")

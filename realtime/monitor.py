@@ -32,7 +32,6 @@ from realtime.settings import Settings
 
 log = logging.getLogger(__name__)
 Send = Callable[[str, Path, str, str], None]  # (event id, grid path, source type, task id)
-REQUEUE_AFTER_SECONDS = 3600  # a version queued or processing this long ago is sent again
 
 
 class MonitorLocked(RuntimeError):
@@ -72,6 +71,7 @@ class ShakeMonitor:
         self.lock = threading.Lock()
         self.last_scan: datetime | None = None
         self.queued = 0
+        self.requeue_after = settings.visibility_timeout or max(3600, 2 * settings.task_time_limit)
 
     # which paths matter --------------------------------------------------
     def classify(self, path: Path) -> Candidate | None:
@@ -159,7 +159,7 @@ class ShakeMonitor:
         row = self.ledger.record_seen(key, str(path))
         if row["state"] in ("done", "pushed", "failed"):
             return False
-        if row["state"] in ("queued", "processing") and not self._stale(row):
+        if row["state"] in ("queued", "processing") and not self._stale(row, self.requeue_after):
             return False
         self.send(key.event_id, path, key.source_type, task_id_for(key))
         self.ledger.set_state(key, "queued")
@@ -168,12 +168,12 @@ class ShakeMonitor:
         return True
 
     @staticmethod
-    def _stale(row: dict) -> bool:
+    def _stale(row: dict, after: float) -> bool:
+        """Queued or processing for longer than the broker's redelivery time: the message was lost."""
         stamp = row.get("updated_at")
         if not stamp:
             return True
-        age = (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds()
-        return age > REQUEUE_AFTER_SECONDS
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds() > after
 
     def _forget(self, path: Path) -> None:
         with self.lock:

@@ -161,7 +161,8 @@ def push_flood(client: RealtimeRest, folder: Path) -> None:
 PUSHERS = {"earthquake": push_earthquake, "flood": push_flood}
 
 
-def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False) -> tuple[int, int]:
+def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False,
+                    retry_max: float = MAX_RETRY_SECONDS) -> tuple[int, int]:
     """Try every due push in the outbox; returns (delivered, still pending)."""
     if client is None:
         pending = ledger.pending_pushes()
@@ -174,7 +175,7 @@ def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = F
         try:
             PUSHERS[item["kind"]](client, Path(item["folder"]))
         except (PushError, OSError, KeyError, ValueError) as exc:
-            retry_in = min(MAX_RETRY_SECONDS, 5 * 2 ** item["attempts"])
+            retry_in = min(retry_max, 5 * 2 ** item["attempts"])
             ledger.push_failed(item["id"], str(exc), retry_in)
             log.warning("push of %s %s failed (%s); retry in %d s", item["kind"], item["event_id"], exc, retry_in)
             continue

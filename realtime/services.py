@@ -123,7 +123,7 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
 
 
 def flush_outbox(settings: Settings, force: bool = False) -> tuple[int, int]:
-    return deliver_pending(ledger_for(settings), rest_client(settings), force=force)
+    return deliver_pending(ledger_for(settings), rest_client(settings), force=force, retry_max=settings.push_retry_max)
 
 
 def resolve_flood_file(settings: Settings, filename: str) -> Path:

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(3, validation_alias="REALTIME_MAX_ATTEMPTS")
     task_soft_time_limit: int = Field(600, validation_alias="REALTIME_TASK_SOFT_TIME_LIMIT")
     task_time_limit: int = Field(660, validation_alias="REALTIME_TASK_TIME_LIMIT")
+    visibility_timeout: int = Field(0, validation_alias="REALTIME_VISIBILITY_TIMEOUT")  # 0: twice the time limit
+    push_retry_max: float = Field(600.0, validation_alias="REALTIME_PUSH_RETRY_MAX")
     monitor_health_port: int = Field(8081, validation_alias="REALTIME_MONITOR_HEALTH_PORT")
     worker_health_port: int = Field(8080, validation_alias="REALTIME_WORKER_HEALTH_PORT")
     health_host: str = Field("0.0.0.0", validation_alias="REALTIME_HEALTH_HOST")

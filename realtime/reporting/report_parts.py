@@ -7,9 +7,9 @@ the locales side by side, since weasyprint is CPU-bound Python.
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import jinja2
@@ -42,16 +42,41 @@ def render_page(
 
 
 def render_locales(render: Callable[[str], dict[str, str]], locales: list[str], parallel: bool = True) -> dict[str, dict[str, str]]:
-    """`render(locale)` for each locale; `render` must pickle (a functools.partial of a module function)."""
+    """`render(locale)` for each locale: the first here, the others at the same time in forked children."""
     if not (parallel and len(locales) > 1):
         return {loc: render(loc) for loc in locales}
-    # The other locales render in forked children while this process renders the first; children
-    # inherit this process's loaded fonts and caches, so a long-running worker stays warm.
+    # A bare fork, not multiprocessing: Celery's pool processes are daemonic and may not start
+    # multiprocessing children. Children inherit this process's loaded fonts and caches.
     warm_up()
     first, others = locales[0], locales[1:]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(len(others), 2), mp_context=context) as pool:
-        futures = {loc: pool.submit(render, loc) for loc in others}
-        products = {first: render(first)}
-        products.update({loc: future.result() for loc, future in futures.items()})
+    children = {loc: _fork(render, loc) for loc in others}
+    products = {first: render(first)}
+    products.update({loc: _join(*child, loc) for loc, child in children.items()})
     return {loc: products[loc] for loc in locales}
+
+
+def _fork(render: Callable[[str], dict[str, str]], locale: str) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, report through the pipe, leave without running the parent's cleanup
+        os.close(read_end)
+        code = 0
+        try:
+            answer = json.dumps({"ok": render(locale)})
+        except BaseException as exc:  # noqa: BLE001 (reported to the parent, which raises)
+            answer, code = json.dumps({"error": f"{type(exc).__name__}: {exc}"}), 1
+        with os.fdopen(write_end, "w") as pipe:
+            pipe.write(answer)
+        os._exit(code)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _join(pid: int, read_end: int, locale: str) -> dict[str, str]:
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    answer = json.loads(text) if text else {}
+    if os.waitstatus_to_exitcode(status) != 0 or "ok" not in answer:
+        raise RuntimeError(f"rendering the {locale} report failed: {answer.get('error') or f'exit status {status}'}")
+    return answer["ok"]

@@ -1,0 +1,270 @@
+"""REST views under /realtime/api/v1/: the legacy InaSAFE Django contract the processor pushes to.
+
+Reads are public; writes need the model permissions of the 'Realtime REST User' group
+(DjangoModelPermissionsOrAnonReadOnly). PUT is partial everywhere, because the processor's
+create-or-update push (GET -> 404 -> POST, or GET -> 200 -> PUT) resends only what it has.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.filters import EARTHQUAKE_PARAMETERS, FLOOD_PARAMETERS, filter_earthquakes, filter_floods
+from events.flood_serializers import FloodReportSerializer, FloodSerializer
+from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, UserPush
+from events.serializers import EarthquakeReportSerializer, EarthquakeSerializer, PushIndicatorSerializer
+
+FILES_PER_REQUEST = 4  # the most files one request of this API carries (an earthquake report has 3)
+FLOOD_EVENT_HOURS = (23, 5, 11, 17)  # UTC hours of the legacy 6-hourly flood reports
+
+
+class GuardedBodyMixin:
+    """Refuses an oversized body before Django reads it, and turns Django's own body limits into 400s."""
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise ParseError("Content-Length is not a number") from None
+        form_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.content_type.startswith("multipart/"):
+            limit = FILES_PER_REQUEST * settings.MAX_UPLOAD_BYTES + (form_limit or 0)
+        else:
+            limit = form_limit
+        if limit is not None and length > limit:
+            raise ParseError(f"the request body is {length} bytes; this endpoint takes at most {limit}")
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+            exc = ParseError(f"request refused: {exc}")
+        return super().handle_exception(exc)
+
+
+class PartialPutMixin:
+    """PUT updates only the fields sent (the legacy API's PUT was partial too)."""
+
+    def put(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+
+def delete_event_files(event, *file_fields: str) -> None:
+    """An event's and its reports' files go with it, so MEDIA_ROOT keeps no orphans."""
+    for report in event.reports.all():
+        report.delete_files()
+    for name in file_fields:
+        field = getattr(event, name)
+        if field:
+            field.delete(save=False)
+
+
+# --- earthquakes ---------------------------------------------------------------------------------------
+
+@extend_schema_view(get=extend_schema(parameters=EARTHQUAKE_PARAMETERS))
+class EarthquakeList(GuardedBodyMixin, generics.ListCreateAPIView):
+    queryset = Earthquake.objects.prefetch_related("reports")
+    serializer_class = EarthquakeSerializer
+
+    def get_queryset(self):
+        return filter_earthquakes(super().get_queryset(), self.request.query_params)
+
+
+@extend_schema_view(get=extend_schema(operation_id="earthquake_by_shake_id_list"))
+class EarthquakeByShakeId(generics.ListAPIView):
+    """Every source type (initial, corrected) pushed under one shake id."""
+
+    queryset = Earthquake.objects.prefetch_related("reports")
+    serializer_class = EarthquakeSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().filter(shake_id=self.kwargs["shake_id"])
+
+
+class EarthquakeDetail(GuardedBodyMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    queryset = Earthquake.objects.prefetch_related("reports")
+    serializer_class = EarthquakeSerializer
+
+    def get_object(self):
+        quake = get_object_or_404(self.get_queryset(), shake_id=self.kwargs["shake_id"],
+                                  source_type=self.kwargs["source_type"])
+        self.check_object_permissions(self.request, quake)
+        return quake
+
+    def perform_destroy(self, quake):
+        delete_event_files(quake, "mmi_output")
+        quake.delete()
+
+
+# --- reports (shared by both event types) --------------------------------------------------------------
+
+class ReportListBase(GuardedBodyMixin, generics.ListCreateAPIView):
+    """A language's report for one event. POST for a language that has one is a 400 carrying it: PUT replaces."""
+
+    parent_field = ""  # the report's foreign key to its event
+
+    def parent_filter(self) -> dict:
+        raise NotImplementedError
+
+    def get_parent(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return super().get_queryset().filter(**self.parent_filter())
+
+    def create(self, request, *args, **kwargs):
+        parent = self.get_parent()  # 404 before looking at the body
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        language = serializer.validated_data["language"]
+        existing = self.get_queryset().filter(language=language).first()
+        if existing is not None:
+            return Response({"language": [f"a '{language}' report exists; PUT to its url to replace it"],
+                             "existing": self.get_serializer(existing).data}, status=status.HTTP_400_BAD_REQUEST)
+        serializer.save(**{self.parent_field: parent})
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+class ReportDetailBase(GuardedBodyMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    """PUT replaces the files sent (the old ones are deleted); DELETE removes the row and its files."""
+
+    def parent_filter(self) -> dict:
+        raise NotImplementedError
+
+    def get_object(self):
+        report = get_object_or_404(self.get_queryset(), language=self.kwargs["language"], **self.parent_filter())
+        self.check_object_permissions(self.request, report)
+        return report
+
+    def perform_destroy(self, report):
+        report.delete_files()
+        report.delete()
+
+
+class EarthquakeReportMixin:
+    queryset = EarthquakeReport.objects.select_related("earthquake")
+    serializer_class = EarthquakeReportSerializer
+    parent_field = "earthquake"
+
+    def parent_filter(self) -> dict:
+        return {"earthquake__shake_id": self.kwargs["shake_id"], "earthquake__source_type": self.kwargs["source_type"]}
+
+    def get_parent(self):
+        return get_object_or_404(Earthquake, shake_id=self.kwargs["shake_id"], source_type=self.kwargs["source_type"])
+
+
+class FloodReportMixin:
+    queryset = FloodReport.objects.select_related("flood")
+    serializer_class = FloodReportSerializer
+    parent_field = "flood"
+
+    def parent_filter(self) -> dict:
+        return {"flood__event_id": self.kwargs["event_id"]}
+
+    def get_parent(self):
+        return get_object_or_404(Flood, event_id=self.kwargs["event_id"])
+
+
+class EarthquakeReportList(EarthquakeReportMixin, ReportListBase):
+    pass
+
+
+class EarthquakeReportDetail(EarthquakeReportMixin, ReportDetailBase):
+    pass
+
+
+class FloodReportList(FloodReportMixin, ReportListBase):
+    pass
+
+
+class FloodReportDetail(FloodReportMixin, ReportDetailBase):
+    pass
+
+
+# --- floods --------------------------------------------------------------------------------------------
+
+@extend_schema_view(get=extend_schema(parameters=FLOOD_PARAMETERS))
+class FloodList(GuardedBodyMixin, generics.ListCreateAPIView):
+    queryset = Flood.objects.defer("flood_data").prefetch_related("reports")
+    serializer_class = FloodSerializer
+
+    def get_queryset(self):
+        return filter_floods(super().get_queryset(), self.request.query_params)
+
+
+class FloodEvents(generics.ListAPIView):
+    """Floods at the legacy 6-hourly report hours (UTC 23, 05, 11, 17) only."""
+
+    queryset = Flood.objects.defer("flood_data").filter(time__hour__in=FLOOD_EVENT_HOURS).prefetch_related("reports")
+    serializer_class = FloodSerializer
+
+
+class FloodDetail(GuardedBodyMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    """PUT must carry event_id (the legacy contract); a PUT for an unknown flood is a 404."""
+
+    queryset = Flood.objects.prefetch_related("reports")
+    serializer_class = FloodSerializer
+    lookup_field = "event_id"
+
+    def perform_destroy(self, flood):
+        delete_event_files(flood, "hazard_layer", "impact_layer")
+        flood.delete()
+
+
+class FloodData(generics.GenericAPIView):
+    """The raw flood snapshot (GeoJSON) read from the uploaded hazard layer."""
+
+    queryset = Flood.objects.all()
+    lookup_field = "event_id"
+
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    def get(self, request, event_id: str):
+        flood = self.get_object()
+        if not flood.flood_data:
+            return Response({"detail": f"flood {event_id} has no flood data"}, status=status.HTTP_404_NOT_FOUND)
+        return HttpResponse(flood.flood_data, content_type="application/geo+json")
+
+
+# --- session and push indicator ------------------------------------------------------------------------
+
+class IsLoggedIn(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("IsLoggedIn", {"is_logged_in": serializers.BooleanField()}))
+    def get(self, request):
+        return Response({"is_logged_in": bool(request.user and request.user.is_authenticated)})
+
+
+class InRealtimeGroup(BasePermission):
+    """Only the processor's push users (or a superuser) may record a push."""
+
+    message = f"you must be in the group '{settings.REALTIME_GROUP}'"
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and
+                    (user.is_superuser or user.groups.filter(name=settings.REALTIME_GROUP).exists()))
+
+
+class NotifyShakemapPush(GuardedBodyMixin, generics.GenericAPIView):
+    """Records when this push user last saw a shakemap (UserPush.last_shakemap_push)."""
+
+    permission_classes = [IsAuthenticated, InRealtimeGroup]
+    serializer_class = PushIndicatorSerializer
+
+    @extend_schema(responses=inline_serializer("PushIndicatorResult", {"success": serializers.BooleanField()}))
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        UserPush.objects.update_or_create(user=request.user,
+                                          defaults={"last_shakemap_push": serializer.validated_data["timestamp"]})
+        return Response({"success": True})

@@ -1,0 +1,11 @@
+"""The public pages under /realtime/."""
+
+from django.urls import path
+
+from events import page_views
+
+urlpatterns = [
+    path("", page_views.earthquake_list, name="earthquake-list"),
+    path("earthquake/<str:shake_id>/<str:source_type>/", page_views.earthquake_detail, name="earthquake-detail"),
+    path("flood/", page_views.flood_list, name="flood-list"),
+]

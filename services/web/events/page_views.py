@@ -1,0 +1,241 @@
+"""Server-rendered pages: earthquake list and detail, flood list. They only read the models.
+
+The impact JSON is the processor's impact.json; any part of it may be missing (an
+event pushed before its analysis finished has impact = null), so every lookup here
+tolerates absent keys and wrong types.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Earthquake, Flood
+
+PAGE_SIZE = 50
+
+# (roman, colour, perceived shaking); the colours are the processor's MMI scale.
+MMI_SCALE = (
+    ("I", "#ffffff", _("Not felt")),
+    ("II", "#209fff", _("Weak")),
+    ("III", "#00cfff", _("Weak")),
+    ("IV", "#55ffff", _("Light")),
+    ("V", "#aaffff", _("Moderate")),
+    ("VI", "#fff000", _("Strong")),
+    ("VII", "#ffa800", _("Very strong")),
+    ("VIII", "#ff7000", _("Severe")),
+    ("IX", "#ff0000", _("Violent")),
+    ("X", "#dd0000", _("Extreme")),
+)
+EXPOSURE_CLASSES = MMI_SCALE[1:]  # nobody reports people exposed to MMI I
+ALERTS = {"green": _("Green"), "yellow": _("Yellow"), "orange": _("Orange"), "red": _("Red")}
+SOURCE_TYPES = {"initial": _("Initial"), "corrected": _("Corrected")}
+DIRECTIONS = {
+    "N": _("N"), "NNE": _("NNE"), "NE": _("NE"), "ENE": _("ENE"),
+    "E": _("E"), "ESE": _("ESE"), "SE": _("SE"), "SSE": _("SSE"),
+    "S": _("S"), "SSW": _("SSW"), "SW": _("SW"), "WSW": _("WSW"),
+    "W": _("W"), "WNW": _("WNW"), "NW": _("NW"), "NNW": _("NNW"),
+}
+
+
+@dataclass
+class MMI:
+    value: float
+    roman: str
+    colour: str
+    shaking: str
+
+    @property
+    def dark(self) -> bool:
+        """Whether the colour needs white text."""
+        return self.roman in ("IX", "X")
+
+
+@dataclass
+class Report:
+    language: str
+    label: str
+    url: str
+    kind: str = ""
+
+
+@dataclass
+class EarthquakeRow:
+    event: Earthquake
+    impact: dict
+    mmi: MMI | None
+    alert: str | None
+    alert_label: str
+    fatalities_range: str
+    fatalities_model: str
+    location_text: str
+    source_label: str
+    pdfs: list[Report] = field(default_factory=list)
+    thumbnail: str = ""
+    image: str = ""
+    corrected: Earthquake | None = None
+
+
+def mmi_of(value) -> MMI | None:
+    """The MMI class of a value: class k covers (k - 0.5, k + 0.5], as the processor classifies."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(value):
+        return None
+    k = int(min(10, max(1, math.ceil(value - 0.5))))
+    roman, colour, shaking = MMI_SCALE[k - 1]
+    return MMI(value, roman, colour, shaking)
+
+
+def as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def people(value) -> int:
+    """People rounded as the PDF reports round them: up to 10, 100 or 1,000 by size."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0
+    if math.isnan(value) or value < 0.5:
+        return 0
+    step = 10 if value < 1000 else 100 if value < 100000 else 1000
+    return int(math.ceil(value / step) * step)
+
+
+def current_language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
+def location_text(location) -> str:
+    """The epicentre's position from the nearest town, in the current language when it can be rebuilt."""
+    location = as_dict(location)
+    place, distance, direction = location.get("place"), location.get("distance_km"), location.get("direction")
+    try:
+        distance = round(float(distance))
+    except (TypeError, ValueError):
+        distance = None
+    if place and distance is not None and direction in DIRECTIONS:
+        return gettext("Located %(distance)s km %(direction)s of %(place)s") % {
+            "distance": distance, "direction": DIRECTIONS[direction], "place": place}
+    return str(location.get("text") or "")
+
+
+def pick_report(reports, language: str):
+    """The report in the current language, else any."""
+    for report in reports:
+        if report.language == language:
+            return report
+    return reports[0] if reports else None
+
+
+def earthquake_row(event: Earthquake) -> EarthquakeRow:
+    impact = as_dict(event.impact)
+    fatalities = as_dict(impact.get("fatalities"))
+    alert = fatalities.get("alert") if fatalities.get("alert") in ALERTS else None
+    reports = sorted(event.reports.all(), key=lambda r: r.language)
+    language = current_language()
+    shown = pick_report([r for r in reports if r.report_image], language)
+    thumb = pick_report([r for r in reports if r.report_thumbnail], language)
+    return EarthquakeRow(
+        event=event,
+        impact=impact,
+        mmi=mmi_of(as_dict(impact.get("grid")).get("max_mmi")),
+        alert=alert,
+        alert_label=str(ALERTS[alert]) if alert else "",
+        fatalities_range=str(fatalities.get("range") or ""),
+        fatalities_model=str(fatalities.get("name") or fatalities.get("model") or ""),
+        location_text=location_text(impact.get("location")),
+        source_label=str(SOURCE_TYPES.get(event.source_type, event.source_type)),
+        pdfs=[Report(r.language, r.language.upper(), r.report_pdf.url, "pdf") for r in reports if r.report_pdf],
+        thumbnail=thumb.report_thumbnail.url if thumb else "",
+        image=shown.report_image.url if shown else "",
+    )
+
+
+def earthquake_list(request):
+    paginator = Paginator(Earthquake.objects.prefetch_related("reports").order_by("-time", "-id"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [earthquake_row(event) for event in page.object_list]
+    # An initial event's corrected twin has the same origin time but its own shake id.
+    times = [row.event.time for row in rows if row.event.has_corrected and row.event.source_type != "corrected"]
+    corrected = {e.time: e for e in Earthquake.objects.filter(time__in=times, source_type="corrected")} if times else {}
+    for row in rows:
+        if row.event.source_type != "corrected":
+            row.corrected = corrected.get(row.event.time)
+    return render(request, "events/earthquake_list.html", {"section": "earthquake", "page": page, "rows": rows})
+
+
+def earthquake_detail(request, shake_id: str, source_type: str):
+    event = get_object_or_404(Earthquake.objects.prefetch_related("reports"), shake_id=shake_id, source_type=source_type)
+    row = earthquake_row(event)
+    impact = row.impact
+    exposure = as_dict(impact.get("exposure"))
+    exposure_rows = [
+        {"mmi": MMI(float(i + 2), roman, colour, shaking), "people": people(exposure.get(roman))}
+        for i, (roman, colour, shaking) in enumerate(EXPOSURE_CLASSES)
+    ]
+    exposure_total = impact.get("exposure_total")
+    if exposure_total is None and exposure:
+        exposure_total = sum(float(v) for v in exposure.values() if isinstance(v, (int, float)))
+    places = []
+    for place in impact.get("places") or []:
+        place = as_dict(place)
+        if not place.get("name"):
+            continue
+        places.append({
+            "name": place["name"],
+            "population": place.get("population"),
+            "mmi": mmi_of(place.get("mmi")),
+            "distance_km": place.get("distance_km"),
+            "direction": DIRECTIONS.get(place.get("direction"), place.get("direction") or ""),
+        })
+    other_type = "corrected" if event.source_type == "initial" else "initial"
+    counterpart = Earthquake.objects.filter(time=event.time, source_type=other_type).first()
+    context = {
+        "section": "earthquake",
+        "row": row,
+        "event": event,
+        "has_impact": bool(impact),
+        "exposure_rows": exposure_rows if exposure else [],
+        "exposure_total": people(exposure_total) if exposure else None,
+        "places": places,
+        "counterpart": counterpart,
+    }
+    return render(request, "events/earthquake_detail.html", context)
+
+
+def flood_row(flood: Flood) -> dict:
+    impact = as_dict(flood.impact)
+    summary = as_dict(impact.get("summary"))
+    affected = summary.get("affected")
+    villages = impact.get("villages")
+    reports = []
+    for report in sorted(flood.reports.all(), key=lambda r: r.language):
+        if report.impact_map:
+            reports.append(Report(report.language, report.language.upper(), report.impact_map.url, "map"))
+        if report.impact_report:
+            reports.append(Report(report.language, report.language.upper(), report.impact_report.url, "report"))
+    return {
+        "event": flood,
+        "affected": people(affected) if affected is not None else flood.total_affected,
+        "displaced": people(summary.get("displaced")) if summary.get("displaced") is not None else None,
+        "flooded_rw": flood.boundary_flooded or summary.get("flooded_rw") or 0,
+        "villages": summary.get("flooded_villages", len(villages) if isinstance(villages, list) else None),
+        "reports": reports,
+    }
+
+
+def flood_list(request):
+    paginator = Paginator(Flood.objects.prefetch_related("reports").order_by("-time", "-id"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [flood_row(flood) for flood in page.object_list]
+    return render(request, "events/flood_list.html", {"section": "flood", "page": page, "rows": rows})

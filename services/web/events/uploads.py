@@ -1,0 +1,140 @@
+"""Uploaded files are hostile: check size and magic bytes before anything is stored or parsed.
+
+Each validator raises a DRF ValidationError, so a bad file becomes a 400 with a field error
+(never a 500), and nothing is written to MEDIA_ROOT before every file of a request passed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from rest_framework.exceptions import ValidationError
+
+PDF_MAGIC = b"%PDF-"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+JSON_SUFFIXES = (".json", ".geojson")
+SNAPSHOT_NAMES = ("flood_data.json", "flood_data.geojson")
+
+
+def _check_size(upload) -> None:
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(f"the file is {upload.size} bytes; the limit is {limit} (REALTIME_WEB_MAX_UPLOAD_MB)")
+
+
+def _head(upload, count: int) -> bytes:
+    upload.seek(0)
+    data = upload.read(count)
+    upload.seek(0)
+    return data
+
+
+def _check_magic(upload, magic: bytes, kind: str) -> None:
+    _check_size(upload)
+    if _head(upload, len(magic)) != magic:
+        raise ValidationError(f"{upload.name!r} is not a {kind} file")
+
+
+def pdf_file(upload):
+    _check_magic(upload, PDF_MAGIC, "PDF")
+    return upload
+
+
+def png_file(upload):
+    _check_magic(upload, PNG_MAGIC, "PNG")
+    return upload
+
+
+def zip_file(upload):
+    _check_magic(upload, ZIP_MAGIC, "zip")
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            archive.infolist()
+    except zipfile.BadZipFile:
+        raise ValidationError(f"{upload.name!r} is not a readable zip file") from None
+    finally:
+        upload.seek(0)
+    return upload
+
+
+def parse_json_bytes(data: bytes, name: str):
+    """json.loads that refuses NaN/Infinity, so a parsed document is plain JSON."""
+
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        return json.loads(data, parse_constant=refuse)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{name!r} is not valid JSON: {str(exc)[:120]}") from None
+
+
+def json_file(upload):
+    _check_size(upload)
+    upload.seek(0)
+    parse_json_bytes(upload.read(), upload.name)
+    upload.seek(0)
+    return upload
+
+
+def layer_file(upload):
+    """A hazard or impact layer: a zip, or a GeoJSON/JSON document."""
+    if PurePosixPath(upload.name or "").suffix.lower() in JSON_SUFFIXES:
+        return json_file(upload)
+    if _head(upload, len(ZIP_MAGIC)) == ZIP_MAGIC:
+        return zip_file(upload)
+    raise ValidationError(f"{upload.name!r} is neither a zip nor a .json/.geojson file")
+
+
+def read_flood_snapshot(upload) -> bytes | None:
+    """The flood_data GeoJSON inside a validated hazard layer (the file itself, or a zip member), if any.
+
+    Reads at most MAX_UPLOAD_BYTES + 1 bytes from a zip member, so a zip bomb cannot fill memory.
+    """
+    limit = settings.MAX_UPLOAD_BYTES
+    upload.seek(0)
+    try:
+        if PurePosixPath(upload.name or "").suffix.lower() in JSON_SUFFIXES:
+            return upload.read()
+        with zipfile.ZipFile(upload) as archive:
+            members = [info for info in archive.infolist() if PurePosixPath(info.filename).name in SNAPSHOT_NAMES]
+            if not members:
+                return None
+            with archive.open(members[0]) as member:
+                data = member.read(limit + 1)
+    except zipfile.BadZipFile:
+        raise ValidationError("the hazard layer zip cannot be read") from None
+    finally:
+        upload.seek(0)
+    if len(data) > limit:
+        raise ValidationError(f"flood_data in the hazard layer is larger than {limit} bytes")
+    return data
+
+
+def count_flooded(document) -> int:
+    """Features whose state is above 0; None, 0 and non-numbers count as not flooded."""
+    if isinstance(document, dict) and isinstance(document.get("result"), dict):
+        document = document["result"]
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise ValidationError("the hazard layer's flood data is not a GeoJSON FeatureCollection")
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise ValidationError("the hazard layer's FeatureCollection has no features list")
+    return sum(1 for feature in features if _state(feature) > 0)
+
+
+def _state(feature) -> float:
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    state = (properties or {}).get("state")
+    if isinstance(state, bool):
+        return 0.0
+    try:
+        value = float(state)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0

@@ -1,0 +1,158 @@
+"""The whole realtime stack as real processes on loopback: redis, web app, worker, monitor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from servers import REPO, free_port, manage, stop, wait_for_port, web_env
+
+USER = ("push@realtime.example.org", "pu5h-pass")
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.25, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not reached within {timeout} s")
+
+
+@dataclass
+class Stack:
+    root: Path
+    analysis_data: Path
+    redis_url: str = ""
+    redis_port: int = 0
+    web_port: int = 0
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def shakemaps(self) -> Path:
+        return self.root / "shakemaps"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/realtime/api/v1/"
+
+    def env(self) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        return {
+            **inherited,
+            "INASAFE_REALTIME_BROKER_HOST": self.redis_url,
+            "INASAFE_REALTIME_REST_URL": self.api,
+            "INASAFE_REALTIME_REST_USER": USER[0],
+            "INASAFE_REALTIME_REST_PASSWORD": USER[1],
+            "SHAKEMAPS_DIR": str(self.shakemaps),
+            "SHAKEMAPS_CORRECTED_DIR": str(self.root / "shakemaps-corrected"),
+            "SHAKEMAPS_EXTRACT_DIR": str(self.root / "shakemaps-extracted"),
+            "SHAKEMAPS_CORRECTED_EXTRACT_DIR": str(self.root / "shakemaps-corrected-extracted"),
+            "FLOODMAPS_DIR": str(self.root / "floodmaps"),
+            "REALTIME_FLOOD_EXTRACT_DIR": str(self.root / "floodmaps-extracted"),
+            "REALTIME_HAZARD_DROP": str(self.root / "hazard-drop"),
+            "ANALYSIS_DATA_DIR": str(self.analysis_data),
+            "REALTIME_STATE_DIR": str(self.root / "state"),
+            "INASAFE_LOCALE": "en,id",
+            "REALTIME_SETTLE_SECONDS": "1",
+            "REALTIME_RECONCILE_SECONDS": "3",
+            "REALTIME_MONITOR_POLL_INTERVAL": "0.5",
+            "REALTIME_VISIBILITY_TIMEOUT": "20",
+            "REALTIME_PUSH_RETRY_MAX": "3",
+            "REALTIME_HEALTH_HOST": "127.0.0.1",
+            "REALTIME_WORKER_HEALTH_PORT": str(self.ports["worker"]),
+            "REALTIME_MONITOR_HEALTH_PORT": str(self.ports["monitor"]),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def __post_init__(self):
+        self.ports = {"worker": free_port(), "monitor": free_port()}
+        for name in ("shakemaps", "shakemaps-corrected", "hazard-drop", "state"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    # processes ---------------------------------------------------------------
+    def _spawn(self, name: str, command: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.Popen:
+        log = (self.root / f"{name}.log").open("a")
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.processes[name] = process
+        return process
+
+    def start_redis(self) -> None:
+        self.redis_port = self.redis_port or free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        process = self._spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                                        "--dir", str(self.root / "state"), "--appendonly", "yes",
+                                        "--appendfsync", "always", "--save", ""], os.environ.copy())
+        wait_for_port(self.redis_port, process)
+
+    def start_web(self) -> None:
+        env = self.web_env()
+        if not self.web_port:
+            manage(env, "migrate", "-v0")
+            manage(env, "createrealtimeuser", *USER)
+            self.web_port = free_port()
+        process = self._spawn("web", [sys.executable, "-m", "gunicorn", "inasafe_web.wsgi:application", "--bind",
+                                      f"127.0.0.1:{self.web_port}", "--workers", "2", "--log-level", "warning"],
+                              env, cwd=REPO / "services" / "web")
+        wait_for_port(self.web_port, process)
+
+    def web_env(self) -> dict[str, str]:
+        return web_env(self.root, INASAFE_REALTIME_BROKER_URL=self.redis_url)
+
+    def start_worker(self) -> None:
+        self._spawn("worker", [sys.executable, "-m", "realtime", "worker", "--loglevel", "INFO"], self.env())
+        wait_until(lambda: self.health("worker") == 200, 60, what="worker health")
+
+    def start_monitor(self) -> None:
+        self._spawn("monitor", [sys.executable, "-m", "realtime", "monitor", "--polling"], self.env())
+        wait_until(lambda: self.health("monitor") == 200, 60, what="monitor health")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        if sig == signal.SIGKILL:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        else:
+            stop(process)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def health(self, name: str) -> int | None:
+        try:
+            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).status_code
+        except requests.RequestException:
+            return None
+
+    # observing ---------------------------------------------------------------
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "realtime", *args], env=self.env(), cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+
+    def ledger_rows(self, event_id: str) -> list[dict]:
+        from realtime.ledger import ledger_at
+
+        return ledger_at(self.root / "state").events(event_id=event_id)
+
+    def api_get(self, path: str) -> requests.Response:
+        return requests.get(self.api + path, timeout=10)
+
+    def wait_pushed(self, event_id: str, timeout: float = 120.0) -> list[dict]:
+        return wait_until(lambda: [r for r in self.ledger_rows(event_id) if r["state"] == "pushed"] or None,
+                          timeout, what=f"{event_id} pushed")
