@@ -11,11 +11,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench apt apt-runtime clean
 
-demo: $(STAMP) apt-runtime
+CATALOGS := templates/locale/id/LC_MESSAGES/realtime.mo services/web/events/locale/id/LC_MESSAGES/django.mo
+
+demo: $(STAMP) $(CATALOGS) apt-runtime
 	$(VENV)/bin/realtime demo
 
-test: $(STAMP) apt
+test: $(STAMP) $(CATALOGS) apt
 	$(PY) -m pytest -q
+
+# Translations: .po sources are committed, .mo files are compiled here (Babel, no GNU gettext needed).
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile -i $< -o $@
 
 bench: $(STAMP)
 	$(PY) bench/bench_earthquake.py
@@ -37,7 +43,6 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "need python3-venv: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,web]'
-	$(VENV)/bin/pybabel compile -d templates/locale -D realtime
 	@touch $(STAMP)
 
 clean:

@@ -47,6 +47,7 @@ class Candidate:
     mtime_ns: int = -1
     stable_since: float = 0.0
     failed_signature: tuple[int, int] | None = None
+    closed: bool = False  # the writer closed it or renamed it into place: no need to wait for it to settle
 
 
 def ignored(name: str) -> bool:
@@ -87,12 +88,13 @@ class ShakeMonitor:
             return Candidate(root, source_type, parts[0])
         return None
 
-    def notice(self, path: str | os.PathLike) -> None:
+    def notice(self, path: str | os.PathLike, closed: bool = False) -> None:
         candidate = self.classify(Path(path))
         if candidate is None:
             return
         with self.lock:
-            self.candidates.setdefault(Path(path), candidate)
+            candidate = self.candidates.setdefault(Path(path), candidate)
+            candidate.closed = candidate.closed or closed
 
     # periodic work -------------------------------------------------------
     def reconcile(self) -> int:
@@ -132,16 +134,22 @@ class ShakeMonitor:
             signature = (stat.st_size, stat.st_mtime_ns)
             if signature != (candidate.size, candidate.mtime_ns):
                 candidate.size, candidate.mtime_ns, candidate.stable_since = *signature, now
+                if not candidate.closed:
+                    continue
+            if signature == candidate.failed_signature:
                 continue
-            if signature == candidate.failed_signature or now - candidate.stable_since < self.settings.settle_seconds:
-                continue
-            self._settled(path, candidate, signature)
+            settled = now - candidate.stable_since >= self.settings.settle_seconds
+            if settled or candidate.closed:  # closed or renamed into place: try it without waiting
+                self._settled(path, candidate, signature, settled)
 
-    def _settled(self, path: Path, candidate: Candidate, signature: tuple[int, int]) -> None:
+    def _settled(self, path: Path, candidate: Candidate, signature: tuple[int, int], settled: bool) -> None:
         key = earthquake_key(candidate.event_id, candidate.source_type, path)
         try:
             read_shake_grid(path, source_type=candidate.source_type)
         except ShakeGridError as exc:
+            candidate.closed = False
+            if not settled:  # closed early but incomplete: wait for it to settle
+                return
             # still unparseable after settling: record it, keep running, look again if the file changes
             candidate.failed_signature = signature
             self.ledger.set_state(key, "failed", error=str(exc), path=str(path))
@@ -185,9 +193,16 @@ class _Hints(FileSystemEventHandler):
         self.monitor = monitor
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        for path in (event.src_path, getattr(event, "dest_path", "")):
-            if path:
-                self.monitor.notice(os.fsdecode(path))
+        if event.event_type == "moved":  # renamed into place: complete unless it fails to parse
+            self.monitor.notice(os.fsdecode(event.dest_path), closed=True)
+        elif event.is_directory and event.event_type == "created":
+            # a grid renamed into a brand-new folder can land before the folder is watched: look now
+            for location in GRID_LOCATIONS:
+                grid = Path(os.fsdecode(event.src_path)) / location
+                if grid.is_file():
+                    self.monitor.notice(grid, closed=True)
+        else:
+            self.monitor.notice(os.fsdecode(event.src_path), closed=event.event_type == "closed")
 
 
 def acquire_lock(root: Path) -> int:

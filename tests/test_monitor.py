@@ -156,3 +156,19 @@ def test_run_monitor_sees_a_rename_with_inotify_and_with_polling(tmp_path, fixtu
         finally:
             stop.set()
             thread.join(10)
+
+
+def test_a_closed_or_renamed_complete_grid_goes_without_waiting(setup, fixtures):
+    settings, monitor, sent, clock = setup
+    grid = settings.shakemaps_dir / "20180220163351" / "grid.xml"
+    grid.parent.mkdir()
+    shutil.copyfile(GRID_INITIAL, grid)
+    monitor.notice(grid, closed=True)
+    monitor.tick()  # no settle wait: it parses
+    assert [s[0] for s in sent] == ["20180220163351"]
+    partial = settings.shakemaps_dir / "20131105060809" / "grid.xml"
+    partial.parent.mkdir()
+    partial.write_bytes(GRID_PAPUA.read_bytes()[:1000])
+    monitor.notice(partial, closed=True)
+    monitor.tick()  # closed but truncated: not queued, not failed yet, waits to settle
+    assert len(sent) == 1 and not monitor.ledger.events(event_id="20131105060809")

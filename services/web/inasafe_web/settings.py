@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -83,7 +84,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True  # app static files are served straight from the apps; collectstatic is optional
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MAX_UPLOAD_BYTES = int(float(os.environ.get("REALTIME_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
