@@ -20,6 +20,8 @@ log = logging.getLogger("realtime")
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("weasyprint", "fontTools", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.command("config")

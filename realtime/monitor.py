@@ -65,7 +65,7 @@ class ShakeMonitor:
         self.send = send
         self.clock = clock
         self.ledger = ledger_for(settings)
-        self.watched = [(Path(root), source_type, re.compile(
+        self.watched = [(Path(root).resolve(), source_type, re.compile(
             settings.initial_id_pattern if source_type == "initial" else settings.corrected_id_pattern))
             for root, source_type in settings.watched_dirs()]
         self.candidates: dict[Path, Candidate] = {}
