@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Rendering reports needs Pango and fonts; the tests also read PDFs and start servers.
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
-APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync chromium postgresql
+APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync chromium postgresql syncthing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench apt apt-runtime clean
