@@ -86,6 +86,7 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
                 source_type=source_type,
                 options=_options(),
                 locales=settings.locales,
+                templates_dir=settings.templates_dir,
                 progress=lambda step: status.update(f"{grid.name}: {step}"),
             )
     except (ShakeGridError, AnalysisDataError, PlacesError, ValueError) as exc:
@@ -170,7 +171,8 @@ def flood_process(
             result = process_flood(
                 raw, snapshot, flood_id, "PetaBencana.id" if source is FloodSource.petabencana else str(file),
                 settings.floodmaps_dir, analysis_data or settings.analysis_data_dir, output or settings.flood_extract_dir,
-                now=now, locales=settings.locales, progress=lambda step: status.update(f"{flood_id}: {step}"),
+                now=now, locales=settings.locales, templates_dir=settings.templates_dir,
+                progress=lambda step: status.update(f"{flood_id}: {step}"),
             )
     except (FloodIdError, FloodSourceError, SnapshotConflict, AnalysisDataError, ValueError) as exc:
         _fail(str(exc))

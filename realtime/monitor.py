@@ -26,6 +26,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from realtime.earthquake.grid import ShakeGridError, read_shake_grid
+from realtime.event_folder import processed_input_sha256
 from realtime.ledger import EventKey
 from realtime.services import GRID_LOCATIONS, earthquake_key, ledger_for
 from realtime.settings import Settings
@@ -166,6 +167,10 @@ class ShakeMonitor:
     def dispatch(self, key: EventKey, path: Path) -> bool:
         row = self.ledger.record_seen(key, str(path))
         if row["state"] in ("done", "pushed", "failed"):
+            return False
+        products = self.settings.extract_dir_for(key.source_type) / key.event_id
+        if processed_input_sha256(products) == key.sha256:  # a worker on any host already made them
+            self.ledger.set_state(key, "done")
             return False
         if row["state"] in ("queued", "processing") and not self._stale(row, self.requeue_after):
             return False

@@ -73,7 +73,7 @@ def process_shake(
     target = Path(output_root) / grid.event.shake_id
     clock.step("write products")
     with replacing_folder(target) as staging:
-        document = write_products(staging, impact, generated_at=now)
+        document = write_products(staging, impact, generated_at=now, input_file=Path(grid_path))
         if locales:
             clock.step("render reports")
             context = MapContext(population=data.population, places=load_places(data.places), basemap=data.basemap)

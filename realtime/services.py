@@ -14,6 +14,7 @@ from pathlib import Path
 
 from realtime.earthquake.impact import ImpactOptions
 from realtime.earthquake.shake_id import is_shake_id
+from realtime.event_folder import file_sha256, processed_input_sha256
 from realtime.ledger import EventKey, Ledger, ledger_at
 from realtime.push import RealtimeRest, deliver_pending
 from realtime.settings import Settings
@@ -36,14 +37,6 @@ class Outcome:
     def as_dict(self) -> dict:
         return {"status": self.status, "event_id": self.key.event_id if self.key else None,
                 "folder": self.folder, "message": self.message}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def ledger_for(settings: Settings) -> Ledger:
@@ -89,7 +82,7 @@ def resolve_grid(settings: Settings, event_id: str | None, grid_file: str | None
 
 
 def earthquake_key(event_id: str, source_type: str, grid: Path) -> EventKey:
-    return EventKey("earthquake", event_id, source_type, sha256_of(grid))
+    return EventKey("earthquake", event_id, source_type, file_sha256(grid))
 
 
 def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None, source_type: str,
@@ -102,7 +95,9 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
     event_id, grid = resolve_grid(settings, event_id, grid_file, source_type)
     key = earthquake_key(event_id, source_type, grid)
     folder = settings.extract_dir_for(source_type) / event_id
-    if not force and ledger.is_finished(key) and (folder / "impact.json").exists():
+    if not force and processed_input_sha256(folder) == key.sha256:  # the products on the shared volume say so
+        if not ledger.is_finished(key):
+            ledger.set_state(key, "done")
         return Outcome("already-done", key, str(folder), "this grid version was processed before")
     attempt = ledger.start_attempt(key, path=str(grid))
     if attempt > settings.max_attempts and not force:
@@ -112,7 +107,7 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
     try:
         result = process_shake(grid, settings.analysis_data_dir, settings.extract_dir_for(source_type),
                                now=datetime.now(timezone.utc), source_type=source_type, options=options,
-                               locales=settings.locales)
+                               locales=settings.locales, templates_dir=settings.templates_dir)
     except (ShakeGridError, ValueError, FileNotFoundError) as exc:
         ledger.set_state(key, "failed", error=str(exc))
         log.error("shake %s failed: %s", event_id, exc)
@@ -155,7 +150,7 @@ def handle_flood(settings: Settings, flood_id: str | None, data_source: str, dat
     ledger.start_attempt(key, path=str(file or settings.petabencana_url))
     result = process_flood(raw, snapshot, flood_id, "PetaBencana.id" if source == "petabencana" else str(file),
                            settings.floodmaps_dir, settings.analysis_data_dir, settings.flood_extract_dir,
-                           now=now, locales=settings.locales)
+                           now=now, locales=settings.locales, templates_dir=settings.templates_dir)
     if result.status == "no_impact":
         ledger.set_state(key, "done", error=result.message)
         return Outcome("no-impact", key, None, result.message)

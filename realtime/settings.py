@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     petabencana_admin: str = Field("", validation_alias="REALTIME_PETABENCANA_ADMIN")  # e.g. ID-JK instead of city=jbd
     petabencana_timeout: float = Field(30.0, validation_alias="REALTIME_PETABENCANA_TIMEOUT")
     locale: str = Field("en,id", validation_alias="INASAFE_LOCALE")
+    templates_dir: Path | None = Field(None, validation_alias="REALTIME_TEMPLATES_DIR")  # default: the checkout's
 
     broker_url: str = Field("redis://localhost:6379/0", validation_alias="INASAFE_REALTIME_BROKER_HOST")
     result_backend: str = Field("", validation_alias="REALTIME_RESULT_BACKEND")  # default: derived from the broker

@@ -12,6 +12,7 @@ import rasterio
 from realtime.earthquake.grid import ShakeGrid
 from realtime.earthquake.impact import ShakeImpact
 from realtime.earthquake.places import PlaceImpact
+from realtime.event_folder import file_sha256
 
 IMPACT_JSON = "impact.json"
 MMI_TIF = "mmi.tif"
@@ -70,7 +71,7 @@ def write_population_preview(path: Path, people: np.ndarray, transform) -> None:
         dataset.update_tags(UNITS="persons per cell")
 
 
-def write_products(folder: Path, impact: ShakeImpact, generated_at: datetime | None) -> dict:
+def write_products(folder: Path, impact: ShakeImpact, generated_at: datetime | None, input_file: Path | None = None) -> dict:
     """Write the products and record them in impact.json; returns the document written."""
     folder = Path(folder)
     write_mmi_tif(folder / MMI_TIF, impact.grid)
@@ -82,5 +83,7 @@ def write_products(folder: Path, impact: ShakeImpact, generated_at: datetime | N
         products["population"] = POPULATION_PREVIEW
     document = impact.as_dict(generated_at=generated_at)
     document["products"] = products
+    if input_file is not None:  # which grid version these products come from: the monitor's "done" marker
+        document["input"] = {"file": str(input_file), "sha256": file_sha256(input_file)}
     write_json(folder / IMPACT_JSON, document)
     return document

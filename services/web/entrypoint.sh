@@ -1,0 +1,29 @@
+#!/bin/sh
+# Web roles: web (gunicorn) | beat (Celery beat + the web's own queue) | any manage.py command.
+set -eu
+cd "$(dirname "$0")"
+role="${1:-web}"
+[ "$#" -gt 0 ] && shift
+
+prepare() {
+    python manage.py migrate --noinput -v0
+    if [ -n "${INASAFE_REALTIME_REST_USER:-}" ] && [ -n "${INASAFE_REALTIME_REST_PASSWORD:-}" ]; then
+        python manage.py createrealtimeuser "$INASAFE_REALTIME_REST_USER" "$INASAFE_REALTIME_REST_PASSWORD"
+    fi
+    python manage.py collectstatic --noinput -v0
+}
+
+case "$role" in
+    web)
+        prepare
+        exec gunicorn inasafe_web.wsgi:application --bind "${REALTIME_WEB_BIND:-0.0.0.0:8000}" \
+            --workers "${REALTIME_WEB_WORKERS:-3}" --timeout 120 --access-logfile - "$@"
+        ;;
+    beat)
+        exec celery --app inasafe_web worker --beat --queues inasafe-django --concurrency 1 \
+            --schedule "${REALTIME_BEAT_SCHEDULE:-/tmp/celerybeat-schedule}" --loglevel INFO "$@"
+        ;;
+    *)
+        exec python manage.py "$role" "$@"
+        ;;
+esac
