@@ -4,7 +4,7 @@
     entrypoint.py                    write the config, then run syncthing (the container's main process)
     entrypoint.py --check            write the config, validate it, print a summary; exit 0 or 2
     entrypoint.py --print-device-id  print this node's device id (generates the key pair on first use)
-    entrypoint.py --health           exit 0 when the GUI's /rest/noauth/health answers OK (Docker HEALTHCHECK)
+    entrypoint.py --health           exit 0 when the GUI answers /rest/system/ping (the Docker HEALTHCHECK)
 
 The environment variables are documented in README.md next to this file. The image ships only
 python3-minimal, so this script uses nothing outside it (no json, xml, http, dataclasses or shutil).
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-SYNCTHING = os.environ.get("SYNCTHING_BINARY", "syncthing")
+SYNCTHING = "syncthing"
 FOLDER_TYPES = ("sendonly", "receiveonly", "sendreceive")
 ADDRESS = re.compile(r"^(tcp|tcp4|tcp6|quic|quic4|quic6)://(\[[0-9a-fA-F:.]+\]|[^\s/:@\[\]]+):(\d{1,5})$")
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -145,7 +145,7 @@ def read_settings(env: dict[str, str]) -> Settings:
     if bool(gui_user) != bool(gui_password):
         raise ConfigError("SYNC_GUI_USER and SYNC_GUI_PASSWORD go together: set both or neither")
     return Settings(
-        home=Path(env.get("SYNC_HOME", "").strip() or "/var/lib/syncthing"),
+        home=Path(env.get("SYNC_HOME", "").strip() or "/var/syncthing"),
         device_name=env.get("SYNC_DEVICE_NAME", "").strip() or socket.gethostname(),
         folder_id=folder_id,
         folder_label=env.get("SYNC_FOLDER_LABEL", "").strip() or folder_id,
@@ -179,7 +179,6 @@ def run_syncthing(*args: str, stdin: str | None = None) -> str:
 def ensure_identity(home: Path) -> str:
     """This node's device id; generates cert.pem and key.pem (once) when SYNC_HOME has none."""
     if not ((home / "cert.pem").is_file() and (home / "key.pem").is_file()):
-        home.mkdir(parents=True, exist_ok=True)
         run_syncthing("generate", f"--home={home}", "--no-default-folder", "--skip-port-probing")
     device_id = run_syncthing("serve", f"--home={home}", "--device-id").strip()
     return canonical_device_id(device_id, f"{home}/cert.pem")
@@ -204,13 +203,20 @@ def hashed_gui_password(settings: Settings) -> str | None:
 
 # --- config.xml ------------------------------------------------------------------------------------
 
+ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"))
+
+
 def escape(value: object) -> str:
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    text = str(value)
+    for char, entity in ENTITIES:
+        text = text.replace(char, entity)
+    return text
 
 
-def unescape(value: str) -> str:
-    return (value.replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&"))
+def unescape(text: str) -> str:
+    for char, entity in reversed(ENTITIES):
+        text = text.replace(entity, char)
+    return text
 
 
 def xml_bool(value: bool) -> str:
@@ -285,28 +291,34 @@ def write_config(settings: Settings) -> tuple[str, Path]:
                or base64.urlsafe_b64encode(os.urandom(24)).decode())
     password = hashed_gui_password(settings)
     tmp = config.with_name("config.xml.new")
-    tmp.write_text(render_config(settings, device_id, version, api_key, password))
-    tmp.chmod(0o600)
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:  # it holds the API key
+        out.write(render_config(settings, device_id, version, api_key, password))
     os.replace(tmp, config)
     return device_id, config
 
 
-def folder_warnings(settings: Settings) -> list[str]:
-    """What syncthing would otherwise report only in its log. Syncthing itself creates the folder and its
-    .stfolder marker for a folder it has never indexed; for a known folder a missing marker stops the folder
-    (a volume that is not mounted must not look like every file was deleted)."""
+def warnings(settings: Settings) -> list[str]:
+    """What syncthing would otherwise report only in its log, or not at all. Syncthing itself creates the
+    folder and its .stfolder marker for a folder it has never indexed; for a known folder a missing marker
+    stops the folder (a volume that is not mounted must not look like every file was deleted)."""
+    found = []
+    host = settings.gui_address.rpartition(":")[0].strip("[]")
+    if settings.gui_user is None and host not in ("127.0.0.1", "::1", "localhost"):
+        found.append(f"the GUI on {settings.gui_address} has no password: whoever reaches it controls this node "
+                     "(set SYNC_GUI_USER and SYNC_GUI_PASSWORD, or keep SYNC_GUI_ADDRESS on 127.0.0.1)")
     path = settings.folder_path
     if settings.standby:
-        return []
+        return found
+    if not settings.peers:
+        found.append("SYNC_PEERS is empty: the folder is shared with no one")
     if not path.is_dir():
-        return [f"SYNC_FOLDER_PATH={path} does not exist yet (fine on a new node; otherwise is the volume mounted?)"]
-    warnings = []
+        return found + [f"SYNC_FOLDER_PATH={path} does not exist yet (fine on a new node; is the volume mounted?)"]
     if not (path / MARKER).exists():
-        warnings.append(f"{path}/{MARKER} is missing: fine on a new node; if this node synced the folder before, "
-                        f"syncthing stops it until the volume is mounted (or you run: mkdir {path}/{MARKER})")
+        found.append(f"{path}/{MARKER} is missing: fine on a new node; if this node synced the folder before, "
+                     f"syncthing stops it until the volume is mounted (or you run: mkdir {path}/{MARKER})")
     if settings.folder_type != "sendonly" and not os.access(path, os.W_OK | os.X_OK):
-        warnings.append(f"SYNC_FOLDER_PATH={path} is not writable by uid {os.getuid()}")
-    return warnings
+        found.append(f"SYNC_FOLDER_PATH={path} is not writable by uid {os.getuid()}")
+    return found
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -351,7 +363,7 @@ def gui_health(home: Path, timeout: float = 5.0) -> bool:
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
-    home = Path(os.environ.get("SYNC_HOME", "").strip() or "/var/lib/syncthing")
+    home = Path(os.environ.get("SYNC_HOME", "").strip() or "/var/syncthing")
     try:
         if command == "--health":
             return 0 if gui_health(home) else 1
@@ -367,7 +379,7 @@ def main(argv: list[str]) -> int:
         print(f"sync: error: {error}", file=sys.stderr)
         return 2
     print(summary(settings, device_id, config), file=sys.stdout if command else sys.stderr, flush=True)
-    for warning in folder_warnings(settings):
+    for warning in warnings(settings):
         print(f"sync: warning: {warning}", file=sys.stderr, flush=True)
     if command == "--check":
         return 0
