@@ -105,3 +105,34 @@ def web_app(workdir: Path, user: tuple[str, str] = ("test@realtime.inasafe.org",
 def django_shell(env: dict[str, str], script: str) -> str:
     """Run Python in the web app's Django shell; returns what it printed."""
     return manage(env, "shell", "-v", "0", "-c", script).stdout
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.25, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; return that, or raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not reached within {timeout} s")
+
+
+def ensure_web_catalog() -> None:
+    """Compile the web app's Indonesian catalog when django.mo is missing or older than django.po.
+
+    `make test` compiles it; this keeps a direct pytest run working (.mo files are not in git).
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = WEB / "events" / "locale" / "id" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        return
+    with po.open("rb") as source:
+        catalog = read_po(source, locale="id")
+    partial = mo.with_name(f"django.mo.{os.getpid()}")
+    with partial.open("wb") as target:
+        write_mo(target, catalog)
+    os.replace(partial, mo)

@@ -12,19 +12,9 @@ from pathlib import Path
 
 import requests
 
-from servers import REPO, free_port, manage, stop, wait_for_port, web_env
+from servers import REPO, free_port, manage, stop, wait_for_port, wait_until, web_env  # noqa: F401 (wait_until re-exported)
 
 USER = ("push@realtime.example.org", "pu5h-pass")
-
-
-def wait_until(predicate, timeout: float = 60.0, interval: float = 0.25, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not reached within {timeout} s")
 
 
 @dataclass

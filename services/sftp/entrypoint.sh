@@ -8,15 +8,23 @@
 # Environment:
 #   SFTP_UID / SFTP_GID   uid/gid owning uploads (default 1000/1000, the realtime user of the other images)
 #   SFTP_RSA_BITS         size of a newly generated RSA host key (default 4096)
+# Paths and the account, fixed in the image; overridable only to run this script outside it (the
+# tests do, with a fake layout). Each must agree with the sshd config it points sshd at:
+#   SFTP_USER             the upload account (default realtime; sshd_config: AllowUsers)
+#   SFTP_SSHD_CONFIG      the sshd config (default /etc/ssh/sshd_config)
+#   SFTP_HOST_KEYS        host keys folder, a volume (default /etc/ssh/host_keys; sshd_config: HostKey)
+#   SFTP_AUTHORIZED_KEYS  BMKG's public key file, in a volume (default /etc/ssh/authorized_keys/$SFTP_USER;
+#                         sshd_config: AuthorizedKeysFile)
+#   SFTP_CHROOT           the chroot built by build-chroot.sh (default /srv/sftp; sshd_config: ChrootDirectory)
 set -eu
 
-SFTP_USER=realtime                        # sshd_config: AllowUsers realtime
+SFTP_USER="${SFTP_USER:-realtime}"
 SFTP_UID="${SFTP_UID:-1000}"
 SFTP_GID="${SFTP_GID:-$SFTP_UID}"
-SSHD_CONFIG=/etc/ssh/sshd_config
-HOST_KEYS=/etc/ssh/host_keys              # sshd_config: HostKey, a volume
-AUTHORIZED_KEYS="/etc/ssh/authorized_keys/$SFTP_USER"   # sshd_config: AuthorizedKeysFile, a volume
-CHROOT=/srv/sftp                          # sshd_config: ChrootDirectory
+SSHD_CONFIG="${SFTP_SSHD_CONFIG:-/etc/ssh/sshd_config}"
+HOST_KEYS="${SFTP_HOST_KEYS:-/etc/ssh/host_keys}"
+AUTHORIZED_KEYS="${SFTP_AUTHORIZED_KEYS:-/etc/ssh/authorized_keys/$SFTP_USER}"
+CHROOT="${SFTP_CHROOT:-/srv/sftp}"
 UPLOAD_DIRS="shakemaps shakemaps-corrected"   # volumes inside the chroot, the monitor's watched folders
 
 log() { echo "sftp: $*" >&2; }

@@ -12,10 +12,13 @@ How sshd runs here: the production file is rewritten directive by directive (see
   chroot with a world-writable component such as /tmp), a throwaway user with /bin/sh and a "*"
   password logs in, and only ports, paths and AllowUsers are rewritten: ChrootDirectory, ForceCommand,
   Subsystem, SetEnv and StrictModes are the production ones.
+- Root only: services/sftp/entrypoint.sh itself, run as a plain process on such a layout (its paths and
+  user overridden by SFTP_* variables), generating the host keys, answering the image's HEALTHCHECK.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -316,8 +320,10 @@ def test_production_sshd_config_is_valid_and_locked_down(tmp_path, privsep_dir):
 
 # --- the production layout: chroot, StrictModes, a non-root user (root only) ----------------------
 
-@pytest.fixture(scope="module")
-def chroot_receiver(privsep_dir):
+@contextmanager
+def production_layout():
+    """Root only: a folder under /run with chroot/ (filled by build-chroot.sh) and etc/authorized_keys/,
+    and a throwaway user with /bin/sh and a "*" password; both removed afterwards."""
     if not IS_ROOT:
         pytest.skip("sshd can chroot (and create a throwaway user) only as root")
     base = Path(tempfile.mkdtemp(prefix="inasafe-sftp-test-", dir="/run"))
@@ -334,6 +340,30 @@ def chroot_receiver(privsep_dir):
         built = subprocess.run(["/bin/sh", str(SFTP / "build-chroot.sh"), str(chroot), str(SFTP / "dispatch.sh")],
                                capture_output=True, text=True, timeout=120)
         assert built.returncode == 0, built.stderr
+        (etc / "authorized_keys").mkdir(parents=True)
+        os.chmod(etc, 0o755)
+        yield SimpleNamespace(base=base, user=user, chroot=chroot, etc=etc)
+    finally:
+        subprocess.run(["userdel", user], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def production_changes(port: int, user: str, etc: Path, chroot: Path, host_keys: list[str]) -> dict:
+    """Only ports, paths and AllowUsers differ from the production sshd_config."""
+    return {
+        "Port": str(port),
+        "HostKey": host_keys,
+        "PidFile": str(etc / "sshd.pid"),
+        "AllowUsers": user,
+        "AuthorizedKeysFile": f"{etc}/authorized_keys/%u",
+        "ChrootDirectory": str(chroot),
+    }
+
+
+@pytest.fixture(scope="module")
+def chroot_receiver(privsep_dir):
+    with production_layout() as layout:
+        user, chroot, etc = layout.user, layout.chroot, layout.etc
         # what entrypoint.sh does at start: the chroot's passwd/group, the upload folders owned by the user
         account = pwd.getpwnam(user)
         for name in ("passwd", "group"):
@@ -344,30 +374,20 @@ def chroot_receiver(privsep_dir):
             (chroot / folder).mkdir()
             os.chown(chroot / folder, account.pw_uid, account.pw_gid)
             os.chmod(chroot / folder, 0o775)
-        (etc / "authorized_keys").mkdir(parents=True)
-        os.chmod(etc, 0o755)
         server = SimpleNamespace(
             port=free_port(), user=user, upload_root=chroot, client_key=etc / "bmkg_ed25519",
             config=etc / "sshd_config", known_hosts=etc / "known_hosts", log=etc / "sshd.log",
-            host_public_key=keygen(etc / "ssh_host_ed25519_key", "test-host"), tmp=base,
+            host_public_key=keygen(etc / "ssh_host_ed25519_key", "test-host"), tmp=layout.base,
         )
         (etc / "authorized_keys" / user).write_text(keygen(server.client_key, "bmkg") + "\n")
-        write_server_files(server, adapt({
-            "Port": str(server.port),
-            "HostKey": str(etc / "ssh_host_ed25519_key"),
-            "PidFile": str(etc / "sshd.pid"),
-            "AllowUsers": user,
-            "AuthorizedKeysFile": f"{etc}/authorized_keys/%u",
-            "ChrootDirectory": str(chroot),
-        }, prepend=("ListenAddress 127.0.0.1",)))
+        write_server_files(server, adapt(
+            production_changes(server.port, user, etc, chroot, [str(etc / "ssh_host_ed25519_key")]),
+            prepend=("ListenAddress 127.0.0.1",)))
         process = start_sshd(server.config, server.port, server.log)
         try:
             yield server
         finally:
             stop(process)
-    finally:
-        subprocess.run(["userdel", user], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_chrooted_production_layout_takes_sftp_and_rsync_and_refuses_the_rest(chroot_receiver, fixtures, tmp_path):
@@ -401,3 +421,109 @@ def test_chrooted_production_layout_takes_sftp_and_rsync_and_refuses_the_rest(ch
     log = server.log.read_text()
     assert f'Changed root directory to "{server.upload_root}"' in log
     assert "bad ownership" not in log
+
+
+# --- the image's entrypoint as a plain process on that layout (root only) -------------------------------
+
+def dockerfile_healthcheck(port: int) -> list[str]:
+    """The image's HEALTHCHECK command (exec form), pointed at `port` instead of 22."""
+    text = (SFTP / "Dockerfile").read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK "))
+    command = json.loads(line.split(" CMD ", 1)[1])
+    target = "('127.0.0.1', 22)"
+    assert any(target in arg for arg in command), f"the HEALTHCHECK no longer probes {target}: {command}"
+    return [arg.replace(target, f"('127.0.0.1', {port})") for arg in command]
+
+
+def test_entrypoint_runs_on_a_fake_layout_keeps_its_host_keys_and_answers_the_healthcheck(privsep_dir, fixtures):
+    with production_layout() as layout:
+        etc, host_keys, port = layout.etc, layout.etc / "host_keys", free_port()
+        account = pwd.getpwnam(layout.user)
+        server = SimpleNamespace(port=port, user=layout.user, client_key=etc / "bmkg_ed25519",
+                                 known_hosts=etc / "known_hosts")
+        authorized_keys = etc / "authorized_keys" / layout.user
+        authorized_keys.write_text(keygen(server.client_key, "bmkg") + "\n")
+        config = etc / "sshd_config"
+        config.write_text(adapt(production_changes(
+            port, layout.user, etc, layout.chroot,
+            [str(host_keys / "ssh_host_ed25519_key"), str(host_keys / "ssh_host_rsa_key")],
+        ), prepend=("ListenAddress 127.0.0.1",)))
+        env = {**os.environ, "SFTP_USER": layout.user, "SFTP_UID": str(account.pw_uid),
+               "SFTP_GID": str(account.pw_gid), "SFTP_SSHD_CONFIG": str(config), "SFTP_HOST_KEYS": str(host_keys),
+               "SFTP_AUTHORIZED_KEYS": str(authorized_keys), "SFTP_CHROOT": str(layout.chroot),
+               "SFTP_RSA_BITS": "2048"}
+        entrypoint = ["sh", str(SFTP / "entrypoint.sh")]
+
+        def check() -> subprocess.CompletedProcess:
+            return subprocess.run([*entrypoint, "--check"], env=env, capture_output=True, text=True, timeout=60)
+
+        def start(log: Path) -> subprocess.Popen:
+            process = subprocess.Popen(entrypoint, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=log.open("w"))
+            try:
+                wait_for_port(port, process, timeout=60)
+            except Exception:
+                stop(process)
+                raise RuntimeError(log.read_text())
+            return process
+
+        def fingerprints() -> dict[str, str]:
+            return {pub.name: subprocess.run(["ssh-keygen", "-l", "-f", str(pub)], capture_output=True, text=True,
+                                             check=True).stdout.strip()
+                    for pub in sorted(host_keys.glob("ssh_host_*_key.pub"))}
+
+        # --check before the first start: throwaway keys, nothing written
+        checked = check()
+        assert checked.returncode == 0, checked.stderr
+        assert "configuration OK" in checked.stderr and not host_keys.exists()
+
+        # first start: both host keys generated, their fingerprints logged
+        first_log = etc / "entrypoint-1.log"
+        process = start(first_log)
+        try:
+            first = fingerprints()
+            assert set(first) == {"ssh_host_ed25519_key.pub", "ssh_host_rsa_key.pub"}
+            log = first_log.read_text()
+            for type_ in ("ed25519", "rsa"):
+                assert f"generating the {type_} host key in {host_keys} (first start)" in log
+            for fingerprint in first.values():
+                assert f"sftp: host key {fingerprint}" in log
+            assert stat.S_IMODE(host_keys.stat().st_mode) == 0o700
+            assert all(stat.S_IMODE(key.stat().st_mode) == 0o600 for key in host_keys.glob("ssh_host_*_key"))
+
+            health = subprocess.run(dockerfile_healthcheck(port), capture_output=True, text=True, timeout=15)
+            assert health.returncode == 0, health.stderr
+
+            # BMKG pins the generated host keys and uploads with its key
+            server.known_hosts.write_text("".join(f"[127.0.0.1]:{port} {' '.join(pub.read_text().split()[:2])}\n"
+                                                  for pub in sorted(host_keys.glob("ssh_host_*_key.pub"))))
+            grid = fixtures / "earthquake" / "shakemaps" / INITIAL_ID / "grid.xml"
+            sftp_upload(server, grid, INITIAL_ID)
+            landed = layout.chroot / "shakemaps" / INITIAL_ID / "output" / "grid.xml"
+            assert landed.read_bytes() == grid.read_bytes()
+            assert landed.stat().st_uid == account.pw_uid
+        finally:
+            stop(process)
+        assert f'Changed root directory to "{layout.chroot}"' in first_log.read_text()
+
+        # second start: the same host keys, so BMKG's known_hosts stays valid
+        second_log = etc / "entrypoint-2.log"
+        process = start(second_log)
+        try:
+            assert fingerprints() == first
+            log = second_log.read_text()
+            assert "generating" not in log
+            assert all(f"sftp: host key {fingerprint}" in log for fingerprint in first.values())
+            health = subprocess.run(dockerfile_healthcheck(port), capture_output=True, text=True, timeout=15)
+            assert health.returncode == 0, health.stderr
+            client = sftp_client(server)  # RejectPolicy against the known_hosts written after the first start
+            try:
+                assert INITIAL_ID in client.open_sftp().listdir("shakemaps")
+            finally:
+                client.close()
+        finally:
+            stop(process)
+
+        checked = check()
+        assert checked.returncode == 0, checked.stderr
+        assert "configuration OK" in checked.stderr and fingerprints() == first

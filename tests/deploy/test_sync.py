@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from conftest import GRID_INITIAL, REPO
-from servers import free_port, stop, wait_for_port
+from servers import free_port, stop, wait_for_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +34,6 @@ PYTHON3_MINIMAL = {"__future__", "base64", "os", "re", "socket", "subprocess", "
 
 if shutil.which("syncthing") is None:
     pytest.skip("syncthing is not installed (make test installs it)", allow_module_level=True)
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not reached within {timeout} s")
 
 
 def sha256(path: Path) -> str:
@@ -119,7 +109,7 @@ def nodes(tmp_path_factory):
         c.start(a)
         for node in (a, b, c):
             wait_for_port(node.gui_port, node.process)
-        wait_until(lambda: a.connected(b) and a.connected(c), 30, "origin connected to both replicas")
+        wait_until(lambda: a.connected(b) and a.connected(c), 30, what="origin connected to both replicas")
         yield a, b, c
     finally:
         for node in (a, b, c):
@@ -137,7 +127,7 @@ def replicated(nodes, fixtures):
     shutil.copyfile(GRID_INITIAL, source)
     a.scan()
     copy = b.folder / EVENT / "grid.xml"
-    wait_until(lambda: copy.is_file() and sha256(copy) == sha256(source), 30, "grid.xml on the replica")
+    wait_until(lambda: copy.is_file() and sha256(copy) == sha256(source), 30, what="grid.xml on the replica")
     return source, copy
 
 
@@ -145,8 +135,7 @@ def test_origin_replicates_a_shakemap_to_the_replica(nodes, replicated):
     a, b, _ = nodes
     source, copy = replicated
     assert sha256(copy) == sha256(GRID_INITIAL)
-    wait_until(lambda: a.rest("GET", "db/completion", folder=FOLDER, device=b.id)["completion"] == 100, 10,
-               "replica complete")
+    wait_until(lambda: a.rest("GET", "db/completion", folder=FOLDER, device=b.id)["completion"] == 100, 10, what="replica complete")
     assert not list(b.folder.rglob(".syncthing.*.tmp"))
     assert b.status()["state"] == "idle" and b.status()["localFiles"] == 1
 
@@ -156,7 +145,7 @@ def test_files_written_on_a_replica_do_not_flow_back(nodes, replicated):
     stray = b.folder / "written-on-replica.txt"
     stray.write_text("local change on a receive-only replica\n")
     b.scan()
-    wait_until(lambda: b.status().get("receiveOnlyChangedFiles", 0) >= 1, 10, "replica noticed its local change")
+    wait_until(lambda: b.status().get("receiveOnlyChangedFiles", 0) >= 1, 10, what="replica noticed its local change")
     time.sleep(3)
     assert not (a.folder / stray.name).exists()
     status = a.status()

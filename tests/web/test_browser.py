@@ -10,30 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import WEB, web_app
+from servers import WEB, ensure_web_catalog, web_app
 
 
-def ensure_catalog() -> None:
-    """Compile the Indonesian catalog when django.mo is missing or older than django.po (.mo files are not in git).
-
-    The same as: pybabel compile -i .../django.po -o .../django.mo
-    """
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    po = WEB / "events" / "locale" / "id" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-        return
-    with po.open("rb") as source:
-        catalog = read_po(source, locale="id")
-    partial = mo.with_name(f"django.mo.{os.getpid()}")
-    with partial.open("wb") as target:
-        write_mo(target, catalog)
-    os.replace(partial, mo)
-
-
-ensure_catalog()
+ensure_web_catalog()
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

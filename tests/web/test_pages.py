@@ -12,30 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, ProcessorStatus
-from servers import WEB
+from servers import WEB, ensure_web_catalog
 
 
-def ensure_catalog() -> None:
-    """Compile the Indonesian catalog when django.mo is missing or older than django.po (.mo files are not in git).
-
-    The same as: pybabel compile -i .../django.po -o .../django.mo
-    """
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    po = WEB / "events" / "locale" / "id" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-        return
-    with po.open("rb") as source:
-        catalog = read_po(source, locale="id")
-    partial = mo.with_name(f"django.mo.{os.getpid()}")
-    with partial.open("wb") as target:
-        write_mo(target, catalog)
-    os.replace(partial, mo)
-
-
-ensure_catalog()
+ensure_web_catalog()
 
 # whitenoise warns that STATIC_ROOT (collectstatic's output) does not exist; the finders serve site.css here.
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
