@@ -156,7 +156,7 @@ def flood_process(
     from realtime.flood.history import SnapshotConflict
     from realtime.flood.snapshot import FloodSourceError
     from realtime.flood_pipeline import process_flood
-    from realtime.flood_sources import load_snapshot
+    from realtime.flood_sources import load_snapshot, source_name
     from realtime.summary import print_flood_summary
 
     settings = get_settings()
@@ -169,7 +169,7 @@ def flood_process(
                 timeout=settings.petabencana_timeout,
             )
             result = process_flood(
-                raw, snapshot, flood_id, "PetaBencana.id" if source is FloodSource.petabencana else str(file),
+                raw, snapshot, flood_id, source_name(source.value, file),
                 settings.floodmaps_dir, analysis_data or settings.analysis_data_dir, output or settings.flood_extract_dir,
                 now=now, locales=settings.locales, templates_dir=settings.templates_dir,
                 progress=lambda step: status.update(f"{flood_id}: {step}"),

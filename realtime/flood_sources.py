@@ -269,3 +269,8 @@ def _describe(exc: requests.RequestException, timeout: float, retries: int) -> s
     if has(requests.exceptions.ConnectionError):
         return f"connection failed{tries}"
     return f"request failed ({type(exc).__name__})"
+
+
+def source_name(source: str, file: Path | None) -> str:
+    """How reports name where the flood state came from."""
+    return "PetaBencana.id" if source == "petabencana" else f"file {Path(file).name}" if file else source

@@ -133,7 +133,7 @@ def resolve_flood_file(settings: Settings, filename: str) -> Path:
 def handle_flood(settings: Settings, flood_id: str | None, data_source: str, data_source_args: dict | None) -> Outcome:
     from realtime.flood.flood_id import flood_id_for
     from realtime.flood_pipeline import process_flood
-    from realtime.flood_sources import load_snapshot
+    from realtime.flood_sources import load_snapshot, source_name
 
     args = dict(data_source_args or {})
     now = datetime.now(timezone.utc)
@@ -148,7 +148,7 @@ def handle_flood(settings: Settings, flood_id: str | None, data_source: str, dat
     if ledger.is_finished(key) and (folder / "impact.json").exists():
         return Outcome("already-done", key, str(folder), "this snapshot was processed before")
     ledger.start_attempt(key, path=str(file or settings.petabencana_url))
-    result = process_flood(raw, snapshot, flood_id, "PetaBencana.id" if source == "petabencana" else str(file),
+    result = process_flood(raw, snapshot, flood_id, source_name(source, file),
                            settings.floodmaps_dir, settings.analysis_data_dir, settings.flood_extract_dir,
                            now=now, locales=settings.locales, templates_dir=settings.templates_dir)
     if result.status == "no_impact":
