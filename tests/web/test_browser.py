@@ -100,11 +100,13 @@ def chromium():
 def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=20_000)  # a loaded CI machine: waits are bounds, not measurements
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with web_app(tmp_path) as base:
         seed_through_the_api(base)
         page = chromium.new_page()
+        page.set_default_timeout(30_000)
         problems: list[str] = []
         page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
 
