@@ -85,7 +85,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True  # app static files are served straight from the apps; collectstatic is optional
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic output in dev and tests
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MAX_UPLOAD_BYTES = int(float(os.environ.get("REALTIME_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
