@@ -11,13 +11,16 @@ from datetime import datetime
 from pathlib import Path
 
 from realtime.analysis_data import AnalysisData
+from realtime.earthquake.products import IMPACT_JSON, write_json
 from realtime.event_folder import replacing_folder
 from realtime.flood.history import save_snapshot
 from realtime.flood.impact import NoFloodImpact, analyse_flood
 from realtime.flood.products import write_flood_products
 from realtime.flood.snapshot import FloodSnapshot
-from realtime.earthquake.products import IMPACT_JSON, write_json
 from realtime.pipeline import Progress, Stopwatch
+from realtime.reporting.flood_report import render_flood_reports
+from realtime.reporting.map_parts import MapContext
+from realtime.reporting.report_parts import default_templates_dir
 
 
 @dataclass
@@ -59,10 +62,6 @@ def process_flood(
     with replacing_folder(target) as staging:
         document = write_flood_products(staging, impact, raw)
         if locales:
-            from realtime.reporting.flood_report import render_flood_reports
-            from realtime.reporting.shake_map import MapContext
-            from realtime.reporting.shake_report import default_templates_dir
-
             clock.step("render reports")
             context = MapContext(population=data.population if data.population.exists() else None, places=None)
             document["products"]["reports"] = render_flood_reports(

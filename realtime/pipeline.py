@@ -18,8 +18,9 @@ from realtime.earthquake.impact import ImpactOptions, analyse_shake
 from realtime.earthquake.places import load_places
 from realtime.earthquake.products import IMPACT_JSON, write_json, write_products
 from realtime.event_folder import replacing_folder
-from realtime.reporting.shake_map import MapContext
-from realtime.reporting.shake_report import default_templates_dir, render_shake_reports
+from realtime.reporting.map_parts import MapContext
+from realtime.reporting.report_parts import default_templates_dir
+from realtime.reporting.shake_report import render_shake_reports
 
 Progress = Callable[[str], None]
 

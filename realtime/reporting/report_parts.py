@@ -19,6 +19,11 @@ from realtime.reporting.map_parts import thumbnail
 from realtime.reporting.pages import pdf_to_png, warm_up, write_pdf
 
 
+def default_templates_dir() -> Path:
+    """The checkout's templates/ folder; an installed image sets REALTIME_TEMPLATES_DIR instead."""
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
 def report_names(event_id: str, locale: str) -> dict[str, str]:
     return {"pdf": f"{event_id}-{locale}.pdf", "png": f"{event_id}-{locale}.png", "thumbnail": f"{event_id}-thumb-{locale}.png"}
 

@@ -21,7 +21,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from realtime.earthquake.mmi import MMI_CLASSES  # noqa: E402
-from realtime.reporting.map_parts import (  # noqa: E402  (MapContext is also imported from here by the pipelines)
+from realtime.reporting.map_parts import (  # noqa: E402
     MapContext, degree_axes, draw_basemap, draw_population, label_points, north_arrow, scale_bar,
 )
 

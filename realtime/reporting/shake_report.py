@@ -118,7 +118,3 @@ def render_shake_reports(
     render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now)
     return render_locales(render, locales, parallel)
 
-
-def default_templates_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "templates"
-
