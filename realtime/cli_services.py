@@ -116,12 +116,13 @@ def status(
     failed: bool = typer.Option(False, "--failed", help="Only failed event versions."),
     limit: int = typer.Option(50, help="Rows to show."),
 ) -> None:
-    """Show the event ledger: what was seen, queued, processed, failed and pushed."""
+    """Show the event ledger (seen, queued, processed, failed, pushed) and the push outbox (waiting, dead)."""
     from realtime.services import ledger_for
 
     ledger = ledger_for(get_settings())
     rows = ledger.events(event_id=event_id, failed_only=failed, limit=limit)
-    table = Table(title=f"Event ledger ({ledger.pending_pushes()} push(es) pending)")
+    pending, dead = ledger.count_pushes("pending"), ledger.count_pushes("dead")
+    table = Table(title=f"Event ledger ({pending} push(es) pending, {dead} dead)")
     for column in ("kind", "event", "source", "version", "state", "tries", "updated (UTC)"):
         table.add_column(column, no_wrap=True)
     for row in rows:
@@ -132,6 +133,32 @@ def status(
     for row in rows:  # errors in full, below the table, so long paths stay readable
         if row["error"]:
             console.print(f"{row['event_id']} ({row['sha256'][:8]}): {row['error']}", soft_wrap=True)
+    _print_outbox(ledger, event_id, limit)
+
+
+def _print_outbox(ledger, event_id: Optional[str], limit: int) -> None:
+    """Dead deliveries and failing ones, each with the web app's answer; refused credentials called out."""
+    waiting = [row for row in ledger.pushes("pending", event_id, limit) if row["attempts"]]
+    dead = ledger.pushes("dead", event_id, limit)
+    if waiting:
+        console.print(f"\n[bold]Deliveries being retried[/] ({len(waiting)}):")
+    for row in waiting:
+        retry = datetime.fromtimestamp(row["next_attempt_at"], timezone.utc).strftime("%m-%d %H:%M:%S")
+        console.print(f"{_delivery(row)}, next try {retry} UTC: {row['last_error']}", soft_wrap=True, markup=False)
+    if any(row["last_status"] in (401, 403) for row in waiting):
+        console.print("[bold yellow]The web app refuses the push user:[/] check INASAFE_REALTIME_REST_USER, "
+                      "INASAFE_REALTIME_REST_PASSWORD and the user's permissions in the web app.")
+    if dead:
+        console.print(f"\n[bold red]Dead deliveries[/] ({len(dead)}), not retried until "
+                      "`realtime push --retry-dead [EVENT_ID]`:")
+    for row in dead:
+        since = (row["dead_at"] or "")[5:16].replace("T", " ")
+        console.print(f"{_delivery(row)}, dead since {since} UTC: {row['last_error']}", soft_wrap=True, markup=False)
+
+
+def _delivery(row: dict) -> str:
+    attempts = row["attempts"]
+    return f"{row['kind']} {row['event_id']} ({row['sha256'][:8]}), {attempts} attempt{'' if attempts == 1 else 's'}"
 
 
 @shake_app.command("reprocess")
@@ -166,12 +193,31 @@ def reprocess(
 
 
 @app.command("push")
-def push(pending: bool = typer.Option(True, "--pending", help="Deliver everything waiting in the outbox now.")) -> None:
-    """Flush the push outbox to the web app (retries ignore their backoff)."""
-    from realtime.services import flush_outbox
+def push(
+    event_id: Optional[str] = typer.Argument(None, help="With --retry-dead: only this event's dead deliveries."),
+    retry_dead: bool = typer.Option(
+        False, "--retry-dead",
+        help="Put dead deliveries (the web app refused their data, or they waited past REALTIME_PUSH_MAX_AGE_HOURS) "
+             "back in the outbox and deliver them now. Fix the cause first: `realtime status` shows it."),
+    pending: bool = typer.Option(True, "--pending", hidden=True, help="Kept for old scripts; always on."),
+) -> None:
+    """Deliver everything waiting in the outbox now, ignoring the backoff. Exit code 1 while some wait or are dead."""
+    from realtime.services import flush_outbox, ledger_for
 
     _logging()
-    delivered, waiting = flush_outbox(get_settings(), force=pending)
-    console.print(f"pushed {delivered}, {waiting} still waiting")
-    if waiting:
+    settings = get_settings()
+    ledger = ledger_for(settings)
+    if event_id and not retry_dead:
+        err_console.print("[bold red]error:[/] an EVENT_ID goes with --retry-dead (plain `realtime push` delivers all)")
+        raise typer.Exit(code=2)
+    if retry_dead:
+        revived = ledger.retry_dead(event_id)
+        if not revived:
+            err_console.print(f"[bold red]error:[/] no dead delivery{' for ' + event_id if event_id else ''}")
+            raise typer.Exit(code=2)
+        console.print(f"{revived} dead deliver{'y' if revived == 1 else 'ies'} back in the outbox")
+    delivered, waiting = flush_outbox(settings, force=pending)
+    dead = ledger.count_pushes("dead")
+    console.print(f"pushed {delivered}, {waiting} still waiting, {dead} dead")
+    if waiting or dead:
         raise typer.Exit(code=1)

@@ -30,9 +30,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL, event_id TEXT NOT NULL, source_type TEXT NOT NULL, sha256 TEXT NOT NULL, folder TEXT NOT NULL,
     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
     next_attempt_at REAL NOT NULL, created_at TEXT, sent_at TEXT,
+    pending_since REAL, last_status INTEGER, claimed_until REAL, dead_at TEXT,
     UNIQUE (kind, event_id, source_type, sha256)
 );
 """
+# Columns added after the first release: (name, type) added to an older ledger when it is opened.
+OUTBOX_ADDED_COLUMNS = (("pending_since", "REAL"), ("last_status", "INTEGER"), ("claimed_until", "REAL"),
+                        ("dead_at", "TEXT"))
+OUTBOX_STATES = ("pending", "sent", "dead")  # dead: the web app refused it for good, or it waited too long
 STATES = ("seen", "queued", "processing", "done", "failed", "pushed")
 TIMESTAMP_OF = {"seen": "seen_at", "queued": "queued_at", "processing": "started_at", "done": "finished_at",
                 "failed": "finished_at", "pushed": "pushed_at"}
@@ -60,6 +65,12 @@ class Ledger:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            present = {row["name"] for row in db.execute("PRAGMA table_info(outbox)")}
+            for name, kind in OUTBOX_ADDED_COLUMNS:
+                if name not in present:
+                    db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+            db.execute("UPDATE outbox SET pending_since = COALESCE(CAST(strftime('%s', created_at) AS REAL), ?)"
+                       " WHERE pending_since IS NULL", (time.time(),))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -144,14 +155,19 @@ class Ledger:
 
     # outbox ---------------------------------------------------------------
     def enqueue_push(self, key: EventKey, folder: str) -> None:
-        """Write the push down before trying it, so a crash or an outage cannot lose it."""
+        """Write the push down before trying it, so a crash or an outage cannot lose it.
+
+        A version processed again is delivered again, even when its earlier delivery was dead.
+        """
+        stamp = time.time()
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO outbox (kind, event_id, source_type, sha256, folder, state, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"
+                "INSERT INTO outbox (kind, event_id, source_type, sha256, folder, state, next_attempt_at, created_at,"
+                " pending_since) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
                 " ON CONFLICT (kind, event_id, source_type, sha256) DO UPDATE SET"
-                " state = 'pending', folder = excluded.folder, next_attempt_at = excluded.next_attempt_at",
-                (*key.as_tuple(), folder, time.time(), now_iso()),
+                " state = 'pending', folder = excluded.folder, next_attempt_at = excluded.next_attempt_at,"
+                " pending_since = excluded.pending_since, dead_at = NULL",
+                (*key.as_tuple(), folder, stamp, now_iso(), stamp),
             )
 
     def due_pushes(self, at: float | None = None, include_future: bool = False) -> list[dict]:
@@ -164,20 +180,74 @@ class Ledger:
         with self._connect() as db:
             return [dict(row) for row in db.execute(query + " ORDER BY next_attempt_at, id", values)]
 
+    def next_push_at(self) -> float | None:
+        """When the next pending push may be tried (its backoff over and nobody delivering it), or None."""
+        with self._connect() as db:
+            return db.execute("SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM outbox"
+                              " WHERE state = 'pending'").fetchone()[0]
+
+    def claim_push(self, outbox_id: int, lease: float) -> bool:
+        """Take one pending push for `lease` seconds, so two deliverers never send it at once."""
+        at = time.time()
+        with self._transaction() as db:
+            taken = db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'"
+                " AND COALESCE(claimed_until, 0) < ?",
+                (at + lease, outbox_id, at),
+            )
+            return taken.rowcount == 1
+
     def push_sent(self, outbox_id: int) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", (now_iso(), outbox_id))
+            db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, last_status = NULL,"
+                       " claimed_until = NULL WHERE id = ?", (now_iso(), outbox_id))
 
-    def push_failed(self, outbox_id: int, error: str, retry_in: float) -> None:
+    def push_failed(self, outbox_id: int, error: str, retry_in: float, status: int | None = None) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                (error[:1000], time.time() + retry_in, outbox_id),
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = ?, next_attempt_at = ?,"
+                " claimed_until = NULL WHERE id = ?",
+                (error[:1000], status, time.time() + retry_in, outbox_id),
             )
 
-    def pending_pushes(self) -> int:
+    def push_dead(self, outbox_id: int, error: str, status: int | None = None) -> None:
+        """Stop trying: the web app will never take this delivery as it is (see retry_dead)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, last_status = ?,"
+                " dead_at = ?, claimed_until = NULL WHERE id = ? AND state = 'pending'",
+                (error[:1000], status, now_iso(), outbox_id),
+            )
+
+    def retry_dead(self, event_id: str | None = None) -> int:
+        """Put dead deliveries (of one event, or all) back in the outbox, due now; returns how many."""
+        stamp = time.time()
+        query = ("UPDATE outbox SET state = 'pending', next_attempt_at = ?, pending_since = ?, dead_at = NULL"
+                 " WHERE state = 'dead'")
+        values: tuple = (stamp, stamp)
+        if event_id:
+            query += " AND event_id = ?"
+            values += (event_id,)
+        with self._transaction() as db:
+            return db.execute(query, values).rowcount
+
+    def pushes(self, state: str, event_id: str | None = None, limit: int = 200) -> list[dict]:
+        """Outbox rows in one state, newest first (for `realtime status`)."""
+        if state not in OUTBOX_STATES:
+            raise ValueError(f"unknown outbox state {state!r}")
+        query, values = "SELECT * FROM outbox WHERE state = ?", [state]
+        if event_id:
+            query += " AND event_id = ?"
+            values.append(event_id)
         with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+            return [dict(row) for row in db.execute(query + " ORDER BY id DESC LIMIT ?", (*values, limit))]
+
+    def pending_pushes(self) -> int:
+        return self.count_pushes("pending")
+
+    def count_pushes(self, state: str) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,)).fetchone()[0]
 
 
 _WHERE_KEY = "{} WHERE kind = ? AND event_id = ? AND source_type = ? AND sha256 = ?"

@@ -5,6 +5,18 @@ fallback), then create-or-update — GET, then PUT when it exists or POST when
 it does not — for the event, each report language, and the push indicator.
 Every push goes through the ledger's outbox first, so an outage of the web
 app delays reports but never loses them.
+
+What is retried and what is not:
+- a 4xx other than 401, 403, 408 and 429 means the web app will never take
+  this data: the delivery is dead, with the answer, until
+  `realtime push --retry-dead` (after the data or the web app is fixed);
+- a product folder that cannot be read is dead too (nothing to send);
+- 401 and 403 first log in again once (sessions expire); refused again, it
+  is a configuration problem (password, or the user's permissions) that an
+  operator fixes without touching the event, so it is retried with backoff
+  and shown by `realtime status`;
+- 5xx, 408, 429, timeouts and refused connections are outages: retried
+  with exponential backoff (capped), dead only past the maximum age.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,19 +36,54 @@ from realtime.ledger import EventKey, Ledger
 
 log = logging.getLogger(__name__)
 MAX_RETRY_SECONDS = 600
+MAX_AGE_SECONDS = 72 * 3600
+FIRST_RETRY_SECONDS = 5
+REFUSED_CREDENTIALS = (401, 403)  # log in again once; refused again: retried, shown as a configuration problem
+RETRIED_CLIENT_ERRORS = (*REFUSED_CREDENTIALS, 408, 429)
+ANSWER_CHARS = 300  # of the web app's answer kept in the outbox
 
 
 class PushError(RuntimeError):
-    """The web app did not take the push; the message says which call and what it answered."""
+    """The web app did not take the push; the message says which call and what it answered.
+
+    `status` is the HTTP status of the answer, None when there was no answer (timeout, no connection).
+    """
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        """A 4xx the web app means about the data itself: sending it again cannot help."""
+        return self.status is not None and 400 <= self.status < 500 and self.status not in RETRIED_CLIENT_ERRORS
+
+
+def _network_error(what: str, exc: requests.RequestException, timeout: float) -> PushError:
+    if isinstance(exc, requests.Timeout):
+        return PushError(f"{what}: timed out after {timeout:g} s")
+    if isinstance(exc, requests.ConnectionError):
+        return PushError(f"{what}: cannot connect to the web app ({type(exc).__name__})")
+    return PushError(f"{what}: {type(exc).__name__}")
+
+
+def _answer(response: requests.Response) -> str:
+    """The web app's answer on one line, trimmed for the outbox and the logs."""
+    return " ".join(response.text.split())[:ANSWER_CHARS]
 
 
 class RealtimeRest:
     def __init__(self, base_url: str, user: str, password: str, timeout: float = 60.0):
         self.base = base_url if base_url.endswith("/") else base_url + "/"
         self.user, self.password, self.timeout = user, password, timeout
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "InaSAFE-Realtime-processor"
+        self.session = self._new_session()
         self._logged_in = False
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        session.headers["User-Agent"] = "InaSAFE-Realtime-processor"
+        return session
 
     def url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -60,22 +108,38 @@ class RealtimeRest:
             self.session.auth = (self.user, self.password)
             self._logged_in = True
         except requests.RequestException as exc:
-            raise PushError(f"{login_url}: cannot reach the web app ({type(exc).__name__})") from exc
+            raise _network_error(f"login at {login_url}", exc, self.timeout) from exc
 
-    def call(self, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kwargs) -> requests.Response:
+    def relogin(self) -> None:
+        """Drop the session (expired, or its CSRF token stale) and log in afresh."""
+        self.session.close()
+        self.session = self._new_session()
+        self._logged_in = False
+        self.login()
+
+    def _send(self, method: str, path: str, headers: dict, kwargs: dict) -> requests.Response:
         if not self._logged_in:
             self.login()
-        headers = kwargs.pop("headers", {})
+        headers = dict(headers)
         token = self.session.cookies.get("csrftoken")
         if token:
             headers["X-CSRFTOKEN"] = token  # Django rotates it at login: read it fresh every call
         headers.setdefault("Referer", self.base)
         try:
-            response = self.session.request(method, self.url(path), headers=headers, timeout=self.timeout, **kwargs)
+            return self.session.request(method, self.url(path), headers=headers, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise PushError(f"{method} {path}: {type(exc).__name__}") from exc
+            raise _network_error(f"{method} {path}", exc, self.timeout) from exc
+
+    def call(self, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kwargs) -> requests.Response:
+        """One API call; refused credentials get one fresh login and one more try."""
+        headers = kwargs.pop("headers", {})
+        response = self._send(method, path, headers, kwargs)
+        if response.status_code in REFUSED_CREDENTIALS and response.status_code not in ok:
+            log.info("%s %s: HTTP %d; logging in again", method, path, response.status_code)
+            self.relogin()
+            response = self._send(method, path, headers, kwargs)
         if response.status_code not in ok:
-            raise PushError(f"{method} {path}: HTTP {response.status_code} {response.text[:200]!r}")
+            raise PushError(f"{method} {path}: HTTP {response.status_code} {_answer(response)}", response.status_code)
         return response
 
     def upsert(self, detail_path: str, create_path: str, **kwargs) -> str:
@@ -162,25 +226,64 @@ PUSHERS = {"earthquake": push_earthquake, "flood": push_flood}
 
 
 def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False,
-                    retry_max: float = MAX_RETRY_SECONDS) -> tuple[int, int]:
-    """Try every due push in the outbox; returns (delivered, still pending)."""
+                    retry_max: float = MAX_RETRY_SECONDS, max_age: float = MAX_AGE_SECONDS) -> tuple[int, int]:
+    """Try every due push in the outbox; returns (delivered, still pending).
+
+    `force` ignores the backoff; `max_age` (seconds since the delivery was queued) ends the retries.
+    """
     if client is None:
         pending = ledger.pending_pushes()
         if pending:
             log.info("push skipped: INASAFE_REALTIME_REST_URL/USER/PASSWORD not set; %d push(es) wait in the outbox", pending)
         return 0, pending
     delivered = 0
+    lease = max(60.0, 5 * client.timeout)  # longer than a push takes; a killed deliverer's claim expires
     for item in ledger.due_pushes(include_future=force):
+        if not ledger.claim_push(item["id"], lease):
+            continue  # another worker (or `realtime push`) is delivering it right now
         key = EventKey(item["kind"], item["event_id"], item["source_type"], item["sha256"])
+        name = f"{item['kind']} {item['event_id']}"
         try:
             PUSHERS[item["kind"]](client, Path(item["folder"]))
-        except (PushError, OSError, KeyError, ValueError) as exc:
-            retry_in = min(retry_max, 5 * 2 ** item["attempts"])
-            ledger.push_failed(item["id"], str(exc), retry_in)
-            log.warning("push of %s %s failed (%s); retry in %d s", item["kind"], item["event_id"], exc, retry_in)
+        except PushError as exc:
+            _push_failed(ledger, item, exc, retry_max, max_age)
+            continue
+        except (OSError, KeyError, ValueError) as exc:  # requests' errors are PushError by now
+            reason = _unreadable(Path(item["folder"]), exc)
+            ledger.push_dead(item["id"], reason)
+            log.error("push of %s is dead: %s", name, reason)
             continue
         ledger.push_sent(item["id"])
         ledger.set_state(key, "pushed")
         delivered += 1
-        log.info("pushed %s %s to the web app", item["kind"], item["event_id"])
+        log.info("pushed %s to the web app", name)
     return delivered, ledger.pending_pushes()
+
+
+def _push_failed(ledger: Ledger, item: dict, exc: PushError, retry_max: float, max_age: float) -> None:
+    name = f"{item['kind']} {item['event_id']}"
+    age = time.time() - (item["pending_since"] or time.time())
+    if exc.permanent:
+        ledger.push_dead(item["id"], str(exc), exc.status)
+        log.error("push of %s is dead, the web app refused it: %s", name, exc)
+    elif age > max_age:
+        reason = f"gave up after {age / 3600:.1f} h of retries; last: {exc}"
+        ledger.push_dead(item["id"], reason, exc.status)
+        log.error("push of %s is dead: %s", name, reason)
+    else:
+        retry_in = min(retry_max, FIRST_RETRY_SECONDS * 2 ** min(item["attempts"], 30))
+        ledger.push_failed(item["id"], str(exc), retry_in, exc.status)
+        if exc.status in REFUSED_CREDENTIALS:
+            log.error("push of %s refused (%s): check INASAFE_REALTIME_REST_USER/PASSWORD and the user's "
+                      "permissions in the web app; retry in %d s", name, exc, retry_in)
+        else:
+            log.warning("push of %s failed (%s); retry in %d s", name, exc, retry_in)
+
+
+def _unreadable(folder: Path, exc: Exception) -> str:
+    """Why the product folder cannot be pushed, naming the file."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: cannot read it ({exc.strerror or type(exc).__name__})"
+    if isinstance(exc, KeyError):
+        return f"{folder / 'impact.json'}: no {exc.args[0]!r} in it"
+    return f"{folder / 'impact.json'}: unreadable ({type(exc).__name__}: {exc})"

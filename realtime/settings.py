@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     task_time_limit: int = Field(660, validation_alias="REALTIME_TASK_TIME_LIMIT")
     visibility_timeout: int = Field(0, validation_alias="REALTIME_VISIBILITY_TIMEOUT")  # 0: twice the time limit
     push_retry_max: float = Field(600.0, validation_alias="REALTIME_PUSH_RETRY_MAX")
+    push_max_age_hours: float = Field(72.0, validation_alias="REALTIME_PUSH_MAX_AGE_HOURS")  # then dead
     monitor_health_port: int = Field(8081, validation_alias="REALTIME_MONITOR_HEALTH_PORT")
     worker_health_port: int = Field(8080, validation_alias="REALTIME_WORKER_HEALTH_PORT")
-    health_host: str = Field("0.0.0.0", validation_alias="REALTIME_HEALTH_HOST")
+    health_host: str = Field("127.0.0.1", validation_alias="REALTIME_HEALTH_HOST")  # 0.0.0.0 for Rancher checks
 
     fatality_model: str = Field("itb_bayesian", validation_alias="REALTIME_FATALITY_MODEL")
     places_limit: int = Field(5, validation_alias="REALTIME_PLACES_LIMIT")
