@@ -116,3 +116,49 @@ def test_preview_sums_people_onto_a_coarse_grid(fixtures, tmp_path):
     factor = round(exposure.preview_transform.a * 400)
     window = population[5:1605, 5:1605]
     assert exposure.preview[0, 0] == pytest.approx(window[:factor, :factor].sum(dtype=np.float64), rel=1e-6)
+
+
+# A child process reports how far the exposure of a big footprint raised its peak RSS (VmHWM).
+_PEAK_GROWTH = """
+import sys
+from pathlib import Path
+import numpy as np
+from realtime.earthquake.exposure import population_per_mmi_class
+from realtime.earthquake.grid import GridSpec
+
+def peak_kb():
+    return int(next(l.split()[1] for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")))
+
+spec = GridSpec(lon_min=100.0, lat_min=-12.0, lon_max=102.0, lat_max=0.0, nlon=3, nlat=13)
+small = GridSpec(lon_min=100.0, lat_min=-0.1, lon_max=100.1, lat_max=0.0, nlon=2, nlat=2)
+population_per_mmi_class(small, np.full((2, 2), 6.0), sys.argv[1], threads=1)  # GDAL and PROJ start-up
+before = peak_kb()
+exposure = population_per_mmi_class(spec, np.full((13, 3), 6.0), sys.argv[1], threads=1)
+print(exposure.total, exposure.cells, peak_kb() - before)
+"""
+
+
+def test_a_big_footprint_does_not_keep_the_raster_in_memory(tmp_path):
+    """Each tile is read once, so none needs to stay in memory; GDAL's block cache would keep them all."""
+    import os
+    import subprocess
+    import sys
+
+    from rasterio.windows import Window
+
+    # 12000 x 2000 cells of 1 person (96 MB as float32, a few hundred KB compressed), cell centres all inside.
+    path = tmp_path / "big.tif"
+    profile = dict(driver="GTiff", width=2000, height=12000, count=1, dtype="float32", crs="EPSG:4326",
+                   transform=from_origin(100.0, 0.0, 0.001, 0.001), tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate")
+    with rasterio.open(path, "w", **profile) as dataset:
+        for top in range(0, 12000, 1000):
+            dataset.write(np.ones((1000, 2000), dtype=np.float32), 1, window=Window(0, top, 2000, 1000))
+    # a 1 GB block cache, as GDAL's default of 5 % of RAM gives on a 20 GB machine
+    env = {**os.environ, "GDAL_CACHEMAX": "1024"}
+    result = subprocess.run([sys.executable, "-c", _PEAK_GROWTH, str(path)], env=env, capture_output=True, text=True,
+                            timeout=300, check=True)
+    total, cells, growth_kb = result.stdout.split()
+    assert float(total) == 24_000_000 and int(cells) == 24_000_000
+    # one 256-row block is 2 MB and its working arrays a few times that; the whole raster would be 96 MB
+    assert int(growth_kb) < 48 * 1024, f"peak RSS grew by {growth_kb} kB"

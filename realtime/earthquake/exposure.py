@@ -4,7 +4,8 @@ Each population cell whose centre lies inside the ShakeMap's node rectangle
 takes the MMI bilinearly interpolated at its centre, and its people are added
 to that MMI class. Only the raster window under the ShakeMap is read, in row
 blocks spread over two threads (GDAL and numpy release the GIL), so the whole
-step costs little more than reading the window.
+step costs little more than reading the window, and memory stays at a few
+blocks however large the footprint (a great earthquake's is 10x10 degrees).
 """
 
 from __future__ import annotations
@@ -122,6 +123,16 @@ def _clean_population(block: np.ndarray, nodata) -> np.ndarray:
     return block
 
 
+def _read_block(path, window: Window, nodata) -> np.ndarray:
+    """One block from a dataset opened for it alone.
+
+    Each tile row is read once, so GDAL's block cache (5 % of RAM by default) would only grow and
+    hold the whole window; closing the dataset drops the block's tiles.
+    """
+    with rasterio.open(path) as dataset:
+        return _clean_population(dataset.read(1, window=window), nodata)
+
+
 class _LonLatBlocks:
     """Exposure of row blocks of a lon/lat raster with separable interpolation weights."""
 
@@ -162,18 +173,24 @@ class _LonLatBlocks:
         sums = np.zeros(11)
         cells = 0
         preview = np.zeros(self.preview_shape)
-        with rasterio.open(self.path) as dataset:
-            for window in blocks:
-                population = _clean_population(dataset.read(1, window=window), self.nodata)
-                rows = np.arange(window.row_off, window.row_off + window.height)
-                lat = self.transform.f + (rows + 0.5) * self.transform.e
-                i, wy = axis_weights(-lat, -self.spec.lat_max, self.spec.dy, self.spec.nlat)
-                wy = wy.astype(np.float32)[:, None]
-                mmi = self.along_x[i] * (1 - wy) + self.along_x[i + 1] * wy
-                classes = mmi_class_index(mmi)
-                sums += np.bincount(classes.ravel(), weights=population.ravel(), minlength=11)
-                cells += population.size
-                self._add_preview(preview, population, window)
+        for window in blocks:
+            population = _read_block(self.path, window, self.nodata)
+            rows = np.arange(window.row_off, window.row_off + window.height)
+            lat = self.transform.f + (rows + 0.5) * self.transform.e
+            i, wy = axis_weights(-lat, -self.spec.lat_max, self.spec.dy, self.spec.nlat)
+            wy = wy.astype(np.float32)[:, None]
+            mmi = self.along_x[i]
+            mmi *= 1 - wy  # in place, the same float32 operations as a * (1 - wy) + b * wy
+            upper = self.along_x[i + 1]
+            upper *= wy
+            mmi += upper
+            # Empty cells (sea, forest: often half a footprint) add 0.0: leaving them out changes no bit of the
+            # sums. bincount is given the index and weight types it works in, which it would otherwise convert.
+            people = population != 0
+            weights = population[people].astype(np.float64)
+            sums += np.bincount(mmi_class_index(mmi[people]).astype(np.intp), weights=weights, minlength=11)
+            cells += population.size
+            self._add_preview(preview, population, window)
         return sums, cells, preview
 
 
@@ -190,16 +207,17 @@ class _ProjectedBlocks:
         cells = 0
         with rasterio.open(self.path) as dataset:
             to_lonlat = Transformer.from_crs(dataset.crs, WGS84, always_xy=True)
-            for window in blocks:
-                population = _clean_population(dataset.read(1, window=window), dataset.nodata)
-                rows, cols = np.mgrid[
-                    window.row_off : window.row_off + window.height, window.col_off : window.col_off + window.width
-                ]
-                x, y = rasterio.transform.xy(dataset.transform, rows.ravel(), cols.ravel(), offset="center")
-                lon, lat = to_lonlat.transform(np.asarray(x), np.asarray(y))
-                inside = inside_footprint(self.spec, lon, lat)
-                mmi = sample_bilinear(self.spec, self.mmi, lon[inside], lat[inside])
-                weights = population.ravel()[inside]
-                sums += np.bincount(mmi_class_index(mmi), weights=weights, minlength=11)
-                cells += int(inside.sum())
+            transform, nodata = dataset.transform, dataset.nodata
+        for window in blocks:
+            population = _read_block(self.path, window, nodata)
+            rows, cols = np.mgrid[
+                window.row_off : window.row_off + window.height, window.col_off : window.col_off + window.width
+            ]
+            x, y = rasterio.transform.xy(transform, rows.ravel(), cols.ravel(), offset="center")
+            lon, lat = to_lonlat.transform(np.asarray(x), np.asarray(y))
+            inside = inside_footprint(self.spec, lon, lat)
+            mmi = sample_bilinear(self.spec, self.mmi, lon[inside], lat[inside])
+            weights = population.ravel()[inside]
+            sums += np.bincount(mmi_class_index(mmi), weights=weights, minlength=11)
+            cells += int(inside.sum())
         return sums, cells, None
