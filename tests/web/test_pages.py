@@ -98,7 +98,7 @@ def test_earthquake_list_shows_the_event_in_wib_with_alert_and_reports(client, m
     assert "20 Feb 2018 16:29 WIB" in text  # 09:29 UTC shown in Jakarta time
     assert "5.0" in text and "202 km" in text
     assert "Minahassa Peninsula, Sulawesi" in text and "Located 43 km W of Tomohon" in text
-    assert 'class="mmi" style="background-color: #aaffff">V<' in html  # max MMI 5.27 is class V
+    assert 'class="mmi mmi-bg-V">V<' in html  # max MMI 5.27 is class V
     assert 'class="alert alert-green">Green<' in html
     assert "0 - 100" in text and "Initial" in text
     assert "/realtime/earthquake/20180220163351/initial/" in html
@@ -158,7 +158,7 @@ def test_earthquake_detail_shows_image_exposure_fatalities_places_and_pdfs(clien
     rows = dict(re.findall(r'<tr class="mmi-(\w+)">.*?<td class="num">([\d,]+)</td>', html, flags=re.S))
     assert rows == {"II": "289,000", "III": "823,000", "IV": "540", "V": "0", "VI": "0", "VII": "0",
                     "VIII": "0", "IX": "0", "X": "0"}
-    assert 'style="background-color: #209fff">II<' in html and 'style="background-color: #dd0000">X<' in html
+    assert 'class="mmi mmi-bg-II">II<' in html and 'class="mmi mmi-bg-X dark">X<' in html
     assert "1,112,000" in text  # the total
     assert "100 - 1000" in text and "ITB Bayesian" in text
     assert 'class="alert alert-orange">Orange<' in html

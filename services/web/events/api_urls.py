@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from events import api_views as views
+from events import converters  # noqa: F401 (registers the id converters)
 
 app_name = "api"
 
@@ -13,16 +14,18 @@ urlpatterns = [
     path("is_logged_in/", views.IsLoggedIn.as_view(), name="is-logged-in"),
     path("indicator/notify_shakemap_push/", views.NotifyShakemapPush.as_view(), name="notify-shakemap-push"),
     path("earthquake/", views.EarthquakeList.as_view(), name="earthquake-list"),
-    path("earthquake/<str:shake_id>/", views.EarthquakeByShakeId.as_view(), name="earthquake-by-shake-id"),
-    path("earthquake/<str:shake_id>/<str:source_type>/", views.EarthquakeDetail.as_view(), name="earthquake-detail"),
-    path("earthquake-report/<str:shake_id>/<str:source_type>/", views.EarthquakeReportList.as_view(),
+    path("earthquake/<shake_id:shake_id>/", views.EarthquakeByShakeId.as_view(), name="earthquake-by-shake-id"),
+    path("earthquake/<shake_id:shake_id>/<source_type:source_type>/", views.EarthquakeDetail.as_view(),
+         name="earthquake-detail"),
+    path("earthquake-report/<shake_id:shake_id>/<source_type:source_type>/", views.EarthquakeReportList.as_view(),
          name="earthquake-report-list"),
-    path("earthquake-report/<str:shake_id>/<str:source_type>/<str:language>/", views.EarthquakeReportDetail.as_view(),
-         name="earthquake-report-detail"),
+    path("earthquake-report/<shake_id:shake_id>/<source_type:source_type>/<language:language>/",
+         views.EarthquakeReportDetail.as_view(), name="earthquake-report-detail"),
     path("flood/", views.FloodList.as_view(), name="flood-list"),
     path("flood-events/", views.FloodEvents.as_view(), name="flood-events"),
-    path("flood/<str:event_id>/", views.FloodDetail.as_view(), name="flood-detail"),
-    path("flood/<str:event_id>/flood-data/", views.FloodData.as_view(), name="flood-data"),
-    path("flood-report/<str:event_id>/", views.FloodReportList.as_view(), name="flood-report-list"),
-    path("flood-report/<str:event_id>/<str:language>/", views.FloodReportDetail.as_view(), name="flood-report-detail"),
+    path("flood/<flood_id:event_id>/", views.FloodDetail.as_view(), name="flood-detail"),
+    path("flood/<flood_id:event_id>/flood-data/", views.FloodData.as_view(), name="flood-data"),
+    path("flood-report/<flood_id:event_id>/", views.FloodReportList.as_view(), name="flood-report-list"),
+    path("flood-report/<flood_id:event_id>/<language:language>/", views.FloodReportDetail.as_view(),
+         name="flood-report-detail"),
 ]

@@ -24,26 +24,14 @@ from events.flood_serializers import FloodReportSerializer, FloodSerializer
 from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, UserPush
 from events.serializers import EarthquakeReportSerializer, EarthquakeSerializer, PushIndicatorSerializer
 
-FILES_PER_REQUEST = 4  # the most files one request of this API carries (an earthquake report has 3)
 FLOOD_EVENT_HOURS = (23, 5, 11, 17)  # UTC hours of the legacy 6-hourly flood reports
 
 
 class GuardedBodyMixin:
-    """Refuses an oversized body before Django reads it, and turns Django's own body limits into 400s."""
+    """Turns Django's own body limits (too many fields or files) into 400s.
 
-    def initial(self, request, *args, **kwargs):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise ParseError("Content-Length is not a number") from None
-        form_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request.content_type.startswith("multipart/"):
-            limit = FILES_PER_REQUEST * settings.MAX_UPLOAD_BYTES + (form_limit or 0)
-        else:
-            limit = form_limit
-        if limit is not None and length > limit:
-            raise ParseError(f"the request body is {length} bytes; this endpoint takes at most {limit}")
-        super().initial(request, *args, **kwargs)
+    Oversized bodies never get here: inasafe_web.middleware refuses them from their Content-Length.
+    """
 
     def handle_exception(self, exc):
         if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):

@@ -13,6 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
+from events.ids import flood_id_problem
+
 
 def _number(params, name: str) -> float | None:
     text = params.get(name)
@@ -80,6 +82,8 @@ def filter_earthquakes(queryset: QuerySet, params) -> QuerySet:
 
 def filter_floods(queryset: QuerySet, params) -> QuerySet:
     if event_id := params.get("event_id"):
+        if problem := flood_id_problem(event_id):
+            raise ValidationError({"event_id": [problem]})
         queryset = queryset.filter(event_id=event_id)
     interval = _number(params, "interval")
     if interval is not None:

@@ -15,17 +15,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from events.ids import flood_id_problem
 from events.models import Flood, FloodReport
 from events.serializers import CanonicalFilesMixin, ImpactField, api_url, check_language, file_url
 from events.uploads import count_flooded, layer_file, parse_json_bytes, pdf_file, read_flood_snapshot
-from realtime.flood.flood_id import FloodIdError, parse_flood_id
+from realtime.flood.flood_id import parse_flood_id
 
 
 def check_flood_id(event_id: str) -> str:
-    try:
-        parse_flood_id(event_id)
-    except FloodIdError as exc:
-        raise serializers.ValidationError(str(exc)) from None
+    if problem := flood_id_problem(event_id):
+        raise serializers.ValidationError(problem)
     return event_id
 
 
@@ -45,7 +44,7 @@ class FloodReportBriefSerializer(serializers.ModelSerializer):
 
 class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    event_id = serializers.CharField(max_length=20, validators=[check_flood_id],
+    event_id = serializers.CharField(max_length=20, trim_whitespace=False, validators=[check_flood_id],
                                      help_text="YYYYMMDDHH-<1|3|6>-<subdistrict|village|rw>; required on PUT too")
     event_id_formatted = serializers.CharField(source="event_id", read_only=True)
     time_description = serializers.SerializerMethodField()

@@ -18,9 +18,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from events.ids import shake_id_problem
 from events.models import Earthquake, EarthquakeReport
-from events.uploads import layer_file, pdf_file, png_file
-from realtime.earthquake.shake_id import SOURCE_TYPES, is_shake_id
+from events.uploads import check_json_depth, layer_file, loads_json, pdf_file, png_file
+from realtime.earthquake.shake_id import SOURCE_TYPES
 
 PUSH_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # INASAFE_REALTIME_DATETIME_FORMAT of the processor
 
@@ -51,7 +52,9 @@ class ImpactField(serializers.JSONField):
     """The processor's impact.json body: a JSON object, stored as is (no NaN, which JSON cannot hold)."""
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        is_text = getattr(data, "is_json_string", False)  # multipart sends it as text; DRF marks it
+        value = loads_json(data, "impact") if is_text else data
+        check_json_depth(value, "impact")
         if not isinstance(value, dict):
             raise serializers.ValidationError("impact must be a JSON object (the processor's impact.json)")
         try:
@@ -85,10 +88,10 @@ class GeoJSONPointField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, str):  # multipart sends the GeoJSON as text
             try:
-                data = json.loads(data)
-            except ValueError:
+                data = loads_json(data, "location")
+            except serializers.ValidationError as exc:
                 raise serializers.ValidationError(
-                    'location must be GeoJSON, e.g. {"type": "Point", "coordinates": [lon, lat]}') from None
+                    f'{exc.detail[0]}; expected GeoJSON, e.g. {{"type": "Point", "coordinates": [lon, lat]}}') from None
         if not isinstance(data, dict) or data.get("type") != "Point":
             raise serializers.ValidationError("location must be a GeoJSON object with type 'Point'")
         coordinates = data.get("coordinates")
@@ -140,9 +143,8 @@ def check_language(language: str) -> str:
 
 
 def check_shake_id(shake_id: str) -> str:
-    if not is_shake_id(shake_id):
-        raise serializers.ValidationError(
-            "not a shake id: expected YYYYMMDDHHMMSS or the corrected form <origin>_<mag>_<lat>_<lon>_<stamp>")
+    if problem := shake_id_problem(shake_id):
+        raise serializers.ValidationError(problem)
     return shake_id
 
 
@@ -164,7 +166,7 @@ class EarthquakeReportBriefSerializer(serializers.ModelSerializer):
 
 class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    shake_id = serializers.CharField(max_length=50, validators=[check_shake_id])
+    shake_id = serializers.CharField(max_length=50, trim_whitespace=False, validators=[check_shake_id])
     source_type = serializers.ChoiceField(choices=SOURCE_TYPES, required=False)
     shake_grid = serializers.SerializerMethodField(help_text="always null: the grid stays with the processor")
     mmi_output = serializers.FileField(required=False, allow_null=True, validators=[layer_file])

@@ -7,18 +7,25 @@ Each validator raises a DRF ValidationError, so a bad file becomes a 400 with a 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import zipfile
 from pathlib import PurePosixPath
 
+import pypdfium2
 from django.conf import settings
+from PIL import Image
 from rest_framework.exceptions import ValidationError
+
+logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
 JSON_SUFFIXES = (".json", ".geojson")
 SNAPSHOT_NAMES = ("flood_data.json", "flood_data.geojson")
+MAX_JSON_DEPTH = 32  # a GeoJSON MultiPolygon FeatureCollection is 8 deep, impact.json 4
+PDF_TRAILER_WINDOW = 1024  # the %%EOF marker sits in the last kilobyte of a complete PDF
 
 
 def _check_size(upload) -> None:
@@ -40,13 +47,45 @@ def _check_magic(upload, magic: bytes, kind: str) -> None:
         raise ValidationError(f"{upload.name!r} is not a {kind} file")
 
 
+def _read_all(upload) -> bytes:
+    upload.seek(0)
+    try:
+        return upload.read()
+    finally:
+        upload.seek(0)
+
+
 def pdf_file(upload):
+    """A PDF that pdfium opens, with at least one page and the %%EOF trailer (a truncated upload has none)."""
     _check_magic(upload, PDF_MAGIC, "PDF")
+    data = _read_all(upload)
+    if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
+        raise ValidationError(f"{upload.name!r} is not a readable PDF: no %%EOF trailer (truncated?)")
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        raise ValidationError(f"{upload.name!r} is not a readable PDF: pdfium cannot open it") from None
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    if pages < 1:
+        raise ValidationError(f"{upload.name!r} is not a readable PDF: it has no pages")
     return upload
 
 
 def png_file(upload):
+    """A PNG whose chunks all check out (Pillow's verify: chunk CRCs up to IEND)."""
     _check_magic(upload, PNG_MAGIC, "PNG")
+    upload.seek(0)
+    try:
+        with Image.open(upload, formats=["PNG"]) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        logger.info("refused PNG upload %r: %s", upload.name, exc)
+        raise ValidationError(f"{upload.name!r} is not a readable PNG: a chunk is broken or missing") from None
+    finally:
+        upload.seek(0)
     return upload
 
 
@@ -62,16 +101,42 @@ def zip_file(upload):
     return upload
 
 
-def parse_json_bytes(data: bytes, name: str):
-    """json.loads that refuses NaN/Infinity, so a parsed document is plain JSON."""
+def too_deep(name: str) -> str:
+    return f"{name} is nested too deeply (more than {MAX_JSON_DEPTH} levels of arrays and objects)"
+
+
+def check_json_depth(value, name: str) -> None:
+    """Refuses a parsed document nested beyond MAX_JSON_DEPTH, so no later json.dumps or walk recurses too far."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    raise ValidationError(too_deep(name))
+                pending.append((child, depth + 1))
+
+
+def loads_json(data: bytes | str, name: str):
+    """json.loads for hostile text: refuses NaN/Infinity and deep nesting, each with one line naming `name`."""
 
     def refuse(constant: str):
         raise ValueError(f"{constant} is not JSON")
 
     try:
-        return json.loads(data, parse_constant=refuse)
+        document = json.loads(data, parse_constant=refuse)
+    except RecursionError:
+        raise ValidationError(too_deep(name)) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{name!r} is not valid JSON: {str(exc)[:120]}") from None
+        raise ValidationError(f"{name} is not valid JSON: {str(exc)[:120]}") from None
+    check_json_depth(document, name)
+    return document
+
+
+def parse_json_bytes(data: bytes, name: str):
+    """An uploaded JSON file's document (see loads_json)."""
+    return loads_json(data, repr(name))
 
 
 def json_file(upload):

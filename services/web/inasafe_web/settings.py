@@ -7,6 +7,8 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,8 +17,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    # No fixed fallback: a key in the source signs anyone's session. A debug run or a pytest process
+    # (pytest sets PYTEST_VERSION; pytest-django loads these settings before any test code runs) gets a
+    # random key that lives as long as the process.
+    if not (DEBUG or "PYTEST_VERSION" in os.environ):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set: give the web app a long random secret "
+                                   "(DJANGO_DEBUG=1 runs without one, for development only)")
+    SECRET_KEY = get_random_secret_key()
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],web").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -33,7 +43,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "inasafe_web.middleware.RequestBodyLimitMiddleware",  # first: nothing may read a body it refuses
     "django.middleware.security.SecurityMiddleware",
+    "inasafe_web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +102,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MAX_UPLOAD_BYTES = int(float(os.environ.get("REALTIME_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 4  # the most files one request of the API carries (an earthquake report has 3)
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024  # all files of one request, plus its form fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_REDIRECT_URL = "/realtime/"
@@ -105,6 +119,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "events.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "events.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "InaSAFE Realtime API",

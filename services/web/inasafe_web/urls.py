@@ -6,6 +6,9 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
+handler500 = "events.api_errors.server_error"
+
+
 def healthz(request):
     """For container health checks: the app answers and its database is reachable."""
     with connection.cursor() as cursor:
