@@ -9,6 +9,7 @@ sha256 of the input): a re-pushed grid with new content is a new version.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -30,13 +31,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL, event_id TEXT NOT NULL, source_type TEXT NOT NULL, sha256 TEXT NOT NULL, folder TEXT NOT NULL,
     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
     next_attempt_at REAL NOT NULL, created_at TEXT, sent_at TEXT,
-    pending_since REAL, last_status INTEGER, claimed_until REAL, dead_at TEXT,
+    pending_since REAL, last_status INTEGER, dead_at TEXT,
     UNIQUE (kind, event_id, source_type, sha256)
 );
 """
 # Columns added after the first release: (name, type) added to an older ledger when it is opened.
-OUTBOX_ADDED_COLUMNS = (("pending_since", "REAL"), ("last_status", "INTEGER"), ("claimed_until", "REAL"),
-                        ("dead_at", "TEXT"))
+OUTBOX_ADDED_COLUMNS = (("pending_since", "REAL"), ("last_status", "INTEGER"), ("dead_at", "TEXT"))
 OUTBOX_STATES = ("pending", "sent", "dead")  # dead: the web app refused it for good, or it waited too long
 STATES = ("seen", "queued", "processing", "done", "failed", "pushed")
 TIMESTAMP_OF = {"seen": "seen_at", "queued": "queued_at", "processing": "started_at", "done": "finished_at",
@@ -181,32 +181,41 @@ class Ledger:
             return [dict(row) for row in db.execute(query + " ORDER BY next_attempt_at, id", values)]
 
     def next_push_at(self) -> float | None:
-        """When the next pending push may be tried (its backoff over and nobody delivering it), or None."""
+        """When the next pending push is due, or None when none waits."""
         with self._connect() as db:
-            return db.execute("SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM outbox"
-                              " WHERE state = 'pending'").fetchone()[0]
+            return db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
-    def claim_push(self, outbox_id: int, lease: float) -> bool:
-        """Take one pending push for `lease` seconds, so two deliverers never send it at once."""
-        at = time.time()
-        with self._transaction() as db:
-            taken = db.execute(
-                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'"
-                " AND COALESCE(claimed_until, 0) < ?",
-                (at + lease, outbox_id, at),
-            )
-            return taken.rowcount == 1
+    @contextmanager
+    def delivery_lock(self, wait: float = 0.0) -> Iterator[bool]:
+        """Yield whether this process may deliver the outbox: one deliverer at a time, so no push is sent twice
+        at once. A lock on a file, not a row: the kernel frees it the moment its holder dies (SIGKILL included).
+        """
+        with open(self.path.with_name("outbox.lock"), "a") as handle:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.2)
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def push_sent(self, outbox_id: int) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, last_status = NULL,"
-                       " claimed_until = NULL WHERE id = ?", (now_iso(), outbox_id))
+            db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, last_status = NULL"
+                       " WHERE id = ?", (now_iso(), outbox_id))
 
     def push_failed(self, outbox_id: int, error: str, retry_in: float, status: int | None = None) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = ?, next_attempt_at = ?,"
-                " claimed_until = NULL WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = ?, next_attempt_at = ?"
+                " WHERE id = ?",
                 (error[:1000], status, time.time() + retry_in, outbox_id),
             )
 
@@ -215,7 +224,7 @@ class Ledger:
         with self._transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, last_status = ?,"
-                " dead_at = ?, claimed_until = NULL WHERE id = ? AND state = 'pending'",
+                " dead_at = ? WHERE id = ? AND state = 'pending'",
                 (error[:1000], status, now_iso(), outbox_id),
             )
 

@@ -41,6 +41,7 @@ FIRST_RETRY_SECONDS = 5
 REFUSED_CREDENTIALS = (401, 403)  # log in again once; refused again: retried, shown as a configuration problem
 RETRIED_CLIENT_ERRORS = (*REFUSED_CREDENTIALS, 408, 429)
 ANSWER_CHARS = 300  # of the web app's answer kept in the outbox
+LOCK_WAIT_SECONDS = 30.0  # for another process's delivery to end
 
 
 class PushError(RuntimeError):
@@ -226,38 +227,44 @@ PUSHERS = {"earthquake": push_earthquake, "flood": push_flood}
 
 
 def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False,
-                    retry_max: float = MAX_RETRY_SECONDS, max_age: float = MAX_AGE_SECONDS) -> tuple[int, int]:
+                    retry_max: float = MAX_RETRY_SECONDS, max_age: float = MAX_AGE_SECONDS,
+                    wait: float = LOCK_WAIT_SECONDS) -> tuple[int, int]:
     """Try every due push in the outbox; returns (delivered, still pending).
 
-    `force` ignores the backoff; `max_age` (seconds since the delivery was queued) ends the retries.
+    `force` ignores the backoff; `max_age` (seconds since the delivery was queued) ends the retries. One process
+    delivers at a time: after `wait` seconds another one's turn, it leaves the outbox to it.
     """
     if client is None:
         pending = ledger.pending_pushes()
         if pending:
             log.info("push skipped: INASAFE_REALTIME_REST_URL/USER/PASSWORD not set; %d push(es) wait in the outbox", pending)
         return 0, pending
-    delivered = 0
-    lease = max(60.0, 5 * client.timeout)  # longer than a push takes; a killed deliverer's claim expires
-    for item in ledger.due_pushes(include_future=force):
-        if not ledger.claim_push(item["id"], lease):
-            continue  # another worker (or `realtime push`) is delivering it right now
-        key = EventKey(item["kind"], item["event_id"], item["source_type"], item["sha256"])
-        name = f"{item['kind']} {item['event_id']}"
-        try:
-            PUSHERS[item["kind"]](client, Path(item["folder"]))
-        except PushError as exc:
-            _push_failed(ledger, item, exc, retry_max, max_age)
-            continue
-        except (OSError, KeyError, ValueError) as exc:  # requests' errors are PushError by now
-            reason = _unreadable(Path(item["folder"]), exc)
-            ledger.push_dead(item["id"], reason)
-            log.error("push of %s is dead: %s", name, reason)
-            continue
-        ledger.push_sent(item["id"])
-        ledger.set_state(key, "pushed")
-        delivered += 1
-        log.info("pushed %s to the web app", name)
+    with ledger.delivery_lock(wait) as ours:
+        if not ours:
+            log.info("another process is delivering the outbox; it is left to it")
+            return 0, ledger.pending_pushes()
+        delivered = sum(_deliver(ledger, client, item, retry_max, max_age)
+                        for item in ledger.due_pushes(include_future=force))
     return delivered, ledger.pending_pushes()
+
+
+def _deliver(ledger: Ledger, client: RealtimeRest, item: dict, retry_max: float, max_age: float) -> bool:
+    """One outbox row: sent, failed (retried later) or dead; True when sent."""
+    name = f"{item['kind']} {item['event_id']}"
+    try:
+        PUSHERS[item["kind"]](client, Path(item["folder"]))
+    except PushError as exc:
+        _push_failed(ledger, item, exc, retry_max, max_age)
+        return False
+    except (OSError, KeyError, ValueError) as exc:  # requests' errors are PushError by now
+        reason = _unreadable(Path(item["folder"]), exc)
+        ledger.push_dead(item["id"], reason)
+        log.error("push of %s is dead: %s", name, reason)
+        return False
+    ledger.push_sent(item["id"])
+    ledger.set_state(EventKey(item["kind"], item["event_id"], item["source_type"], item["sha256"]), "pushed")
+    log.info("pushed %s to the web app", name)
+    return True
 
 
 def _push_failed(ledger: Ledger, item: dict, exc: PushError, retry_max: float, max_age: float) -> None:
