@@ -23,7 +23,6 @@ PUSHER = ("test@realtime.inasafe.org", "t3st-pass")
 OUTSIDER = ("outsider@example.org", "0utsider-pass")
 SHAKE_ID = "20180220163351"
 FLOOD_ID = "2017022105-6-rw"
-PDF = b"%PDF-1.4\n%%EOF\n"
 MIB = 1024 * 1024
 TIMEOUT = 30
 
@@ -32,6 +31,15 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (2, 2), "red").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buffer, "PDF")
+    return buffer.getvalue()
+
+
+PDF = pdf_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -166,19 +174,23 @@ def test_refusals_over_http(api):
     assert bad.status_code == 400 and "shake_id" in bad.json()
 
 
-def test_oversized_bodies_are_400_over_http(api):
+def test_oversized_bodies_are_refused_over_http(api):
+    """Over the request limit (1 MiB of files + 1 MiB): 413 from Content-Length; a field over 1 MiB: 400."""
     session = logged_in(api)
     assert push_earthquake(session, api, quake(shake_id="20180302000000")) == 201
     reports = f"{api}earthquake-report/20180302000000/initial/"
     big_pdf = {**report_files(), "report_pdf": ("r.pdf", PDF + b"0" * (2 * MIB))}
-    file_too_big = session.post(reports, data={"language": "en"}, files=big_pdf, timeout=TIMEOUT)
-    assert file_too_big.status_code == 400 and "limit" in file_too_big.json()["report_pdf"][0]
-    field_too_big = session.post(reports, data={"language": "en", "padding": "x" * (2 * MIB)}, files=report_files(),
-                                 timeout=TIMEOUT)
+    request_too_big = session.post(reports, data={"language": "en"}, files=big_pdf, timeout=TIMEOUT)
+    assert request_too_big.status_code == 413 and "REALTIME_WEB_MAX_UPLOAD_MB" in request_too_big.json()["detail"]
+    file_too_big = {**report_files(), "report_pdf": ("r.pdf", PDF + b"0" * (MIB + MIB // 2))}
+    refused = session.post(reports, data={"language": "en"}, files=file_too_big, timeout=TIMEOUT)
+    assert refused.status_code == 400 and "limit" in refused.json()["report_pdf"][0]
+    field_too_big = session.post(reports, data={"language": "en", "padding": "x" * (MIB + MIB // 2)},
+                                 files=report_files(), timeout=TIMEOUT)
     assert field_too_big.status_code == 400 and "detail" in field_too_big.json()
     json_too_big = session.put(f"{api}earthquake/20180302000000/initial/", timeout=TIMEOUT,
                                json={"location_description": "x" * (2 * MIB)})
-    assert json_too_big.status_code == 400 and "detail" in json_too_big.json()
-    many_files = {f"file{i}": (f"{i}.pdf", PDF + b"0" * MIB) for i in range(6)}
+    assert json_too_big.status_code == 413 and "detail" in json_too_big.json()
+    many_files = {f"file{i}": (f"{i}.pdf", PDF) for i in range(6)}
     assert session.post(reports, data={"language": "en"}, files=many_files, timeout=TIMEOUT).status_code == 400
     assert session.get(f"{reports}en/", timeout=TIMEOUT).status_code == 404

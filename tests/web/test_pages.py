@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
-from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, ProcessorStatus
+from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, ProcessorCheck
 from servers import WEB, ensure_web_catalog
 
 
@@ -266,19 +266,38 @@ def test_pages_in_indonesian_by_accept_language_cookie_and_set_language(client, 
 
 
 @pytest.mark.django_db
+@override_settings(PROCESSOR_CHECK_SECONDS=120, PROCESSOR_CHECK_TIMEOUT=60)
 def test_processor_status_in_the_header(client):
-    assert "Processor offline" in text_of(client.get("/realtime/"))  # never checked
-    assert "never checked" in text_of(client.get("/realtime/"))
+    """Unknown until a check is decided; online while answers are fresh; offline once a check goes unanswered."""
+    assert "Processor status unknown not checked yet" in text_of(client.get("/realtime/"))
     now = timezone.now()
-    ProcessorStatus.objects.create(checked_at=now - timedelta(minutes=30), online=True)
-    assert "Processor offline" in text_of(client.get("/realtime/"))  # stale
-    ProcessorStatus.objects.create(checked_at=now - timedelta(minutes=1), online=True)
+    pending = ProcessorCheck.objects.create(sent_at=now - timedelta(seconds=30))  # within its 60 s timeout
+    assert "Processor status unknown" in text_of(client.get("/realtime/"))
+    pending.sent_at = now - timedelta(seconds=61)
+    pending.save()
+    assert "Processor offline never answered" in text_of(client.get("/realtime/"))
+    answered = now - timedelta(seconds=5)
+    ProcessorCheck.objects.create(sent_at=answered, answered_at=answered)
     text = text_of(client.get("/realtime/flood/"))
-    assert "Processor online" in text
-    checked = (now - timedelta(minutes=1)).astimezone(WIB)
-    assert f"last check {checked.day} {checked:%b %Y %H:%M} WIB" in text
-    ProcessorStatus.objects.create(checked_at=now, online=False, detail="TimeoutError")
-    assert "Processor offline" in text_of(client.get("/realtime/"))
-    assert "Prosesor luring" in text_of(client.get("/realtime/", HTTP_ACCEPT_LANGUAGE="id"))
-    ProcessorStatus.objects.create(checked_at=now + timedelta(seconds=1), online=True)
-    assert "Prosesor daring" in text_of(client.get("/realtime/", HTTP_ACCEPT_LANGUAGE="id"))
+    local = answered.astimezone(WIB)
+    assert f"Processor online last answer {local.day} {local:%b %Y %H:%M} WIB" in text
+    assert "Prosesor daring jawaban terakhir" in text_of(client.get("/realtime/", HTTP_ACCEPT_LANGUAGE="id"))
+    ProcessorCheck.objects.create(sent_at=now - timedelta(seconds=1))  # the next check, not yet due
+    assert "Processor online" in text_of(client.get("/realtime/"))
+    ProcessorCheck.objects.create(sent_at=now - timedelta(seconds=90))  # older and unanswered: the answer supersedes it
+    assert "Processor online" in text_of(client.get("/realtime/"))
+    later_miss = ProcessorCheck.objects.create(sent_at=answered + timedelta(seconds=1))
+    later_miss.sent_at = now - timedelta(seconds=2)
+    later_miss.save()
+    with override_settings(PROCESSOR_CHECK_TIMEOUT=1):  # the check after the answer is now overdue
+        text = text_of(client.get("/realtime/"))
+        assert f"Processor offline no answer since {local.day} {local:%b %Y %H:%M} WIB" in text
+        assert "Prosesor luring tidak ada jawaban sejak" in text_of(client.get("/realtime/", HTTP_ACCEPT_LANGUAGE="id"))
+    ProcessorCheck.objects.all().update(answered_at=now - timedelta(hours=1))  # beat stopped: nothing to say
+    assert "Processor status unknown last answer" in text_of(client.get("/realtime/"))
+
+
+@pytest.mark.django_db
+def test_the_processor_status_shows_no_exception_text(client):
+    html = client.get("/realtime/").content.decode()
+    assert "title=" not in html.split('class="processor-status', 1)[1].split("</p>", 1)[0]

@@ -48,14 +48,23 @@ def test_requestflood_refuses_a_file_source_without_a_file(tmp_path):
     assert "--source file needs --file" in error.value.stderr
 
 
-def test_processor_check_records_offline_when_nobody_answers(tmp_path):
+def test_processor_check_sends_the_check_with_a_callback_and_returns_at_once(tmp_path):
+    """Nobody listens: the task still returns (it never waits); the message carries the answer's route."""
     with redis_server(tmp_path) as url:
-        env = web_env(tmp_path, INASAFE_REALTIME_BROKER_URL=url)
+        env = web_env(tmp_path, INASAFE_REALTIME_BROKER_URL=url, REALTIME_PROCESSOR_CHECK_TIMEOUT="45")
         manage(env, "migrate", "-v0")
-        script = ("from events.tasks import check_processor; from events.models import ProcessorStatus;"
-                  "print(check_processor(timeout=1)); s = ProcessorStatus.objects.first(); print(s.online, s.detail)")
-        out = django_shell(env, script).split("\n")
-        assert out[0] == "False" and out[1].startswith("False TimeoutError")
+        script = ("from events.tasks import check_processor; from events.models import ProcessorCheck;"
+                  "pk = check_processor(); c = ProcessorCheck.objects.get(pk=pk); print(pk, c.answered_at)")
+        check_id, answered = django_shell(env, script).split()
+        assert answered == "None"
+        [message] = queued_messages(url, "inasafe-realtime")
+        assert message["headers"]["task"] == "realtime.tasks.generic.check_broker_connection"
+        assert message["content-type"] == "application/json" and message["headers"]["expires"]
+        _, _, embed = json.loads(base64.b64decode(message["body"]))
+        [callback] = embed["callbacks"]
+        assert callback["task"] == "events.tasks.record_processor_answer"
+        assert callback["kwargs"] == {"check_id": int(check_id)}
+        assert callback["options"]["queue"] == "inasafe-django"
 
 
 def test_createrealtimeuser_is_idempotent_and_grants_the_group(tmp_path):

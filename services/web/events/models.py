@@ -108,12 +108,15 @@ class UserPush(models.Model):
     last_shakemap_push = models.DateTimeField(default=timezone.now)
 
 
-class ProcessorStatus(models.Model):
-    """The latest answer of the processor to check_broker_connection."""
+class ProcessorCheck(models.Model):
+    """One check_broker_connection sent to the processor, and when (if ever) its answer came back.
 
-    checked_at = models.DateTimeField(default=timezone.now)
-    online = models.BooleanField(default=False)
-    detail = models.CharField(max_length=255, blank=True, default="")
+    Beat sends one every PROCESSOR_CHECK_SECONDS; the processor's reply arrives as a callback task on the
+    web app's queue, so no task ever waits for another. The pages derive online/offline from these rows.
+    """
+
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(blank=True, null=True, db_index=True)
 
     class Meta:
-        ordering = ["-checked_at"]
+        ordering = ["-sent_at"]

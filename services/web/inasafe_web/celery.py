@@ -10,6 +10,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inasafe_web.settings")
 
@@ -22,19 +23,19 @@ app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
-    task_default_queue="inasafe-django",
+    task_default_queue=settings.WEB_QUEUE,
     broker_connection_retry_on_startup=True,
     beat_schedule={
         "process-hourly-flood-report": {
             "task": PROCESS_FLOOD,
-            "schedule": crontab(minute=os.environ.get("REALTIME_FLOOD_SCHEDULE_MINUTE", "0")),
-            "options": {"queue": "inasafe-realtime"},
+            "schedule": crontab(minute=settings.FLOOD_SCHEDULE_MINUTE),
+            "options": {"queue": settings.PROCESSOR_QUEUE},
             "kwargs": {},
         },
-        "check-processor": {
+        "check-processor": {  # sends the check and returns at once; the answer comes back as a task
             "task": "events.tasks.check_processor",
-            "schedule": float(os.environ.get("REALTIME_PROCESSOR_CHECK_SECONDS", "120")),
-            "options": {"queue": "inasafe-django"},
+            "schedule": settings.PROCESSOR_CHECK_SECONDS,
+            "options": {"queue": settings.WEB_QUEUE, "expires": settings.PROCESSOR_CHECK_SECONDS},
         },
     },
 )

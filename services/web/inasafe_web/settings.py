@@ -138,6 +138,8 @@ CELERY_RESULT_BACKEND = os.environ.get("INASAFE_REALTIME_RESULT_BACKEND", CELERY
 FLOOD_SCHEDULE_MINUTE = os.environ.get("REALTIME_FLOOD_SCHEDULE_MINUTE", "0")
 PROCESSOR_QUEUE = "inasafe-realtime"
 WEB_QUEUE = "inasafe-django"
+PROCESSOR_CHECK_SECONDS = float(os.environ.get("REALTIME_PROCESSOR_CHECK_SECONDS", "120"))  # beat sends a check
+PROCESSOR_CHECK_TIMEOUT = float(os.environ.get("REALTIME_PROCESSOR_CHECK_TIMEOUT", "60"))  # unanswered: offline
 
 LOGGING = {
     "version": 1,

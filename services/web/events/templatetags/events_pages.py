@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
 from django.utils import formats, timezone
 
-from events.models import ProcessorStatus
+from events.processor_status import processor_state
 
 register = template.Library()
-
-PROCESSOR_FRESH = timedelta(minutes=10)
 
 
 def display_zone() -> ZoneInfo:
@@ -56,15 +53,7 @@ def number(value, decimals=0) -> str:
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
-def processor_state(now=None) -> dict:
-    """Online when the latest check answered and is at most ten minutes old."""
-    now = now or timezone.now()
-    latest = ProcessorStatus.objects.order_by("-checked_at", "-id").first()
-    online = bool(latest and latest.online and now - latest.checked_at <= PROCESSOR_FRESH)
-    return {"online": online, "checked_at": latest.checked_at if latest else None,
-            "detail": latest.detail if latest else ""}
-
-
 @register.inclusion_tag("events/_processor_status.html")
 def processor_status() -> dict:
-    return processor_state()
+    status = processor_state()
+    return {"state": status.state, "last_answer": status.last_answer}
