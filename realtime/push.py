@@ -232,7 +232,7 @@ def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = F
     """Try every due push in the outbox; returns (delivered, still pending).
 
     `force` ignores the backoff; `max_age` (seconds since the delivery was queued) ends the retries. One process
-    delivers at a time: after `wait` seconds another one's turn, it leaves the outbox to it.
+    delivers at a time; one that waits `wait` seconds in vain leaves the outbox to the other.
     """
     if client is None:
         pending = ledger.pending_pushes()
