@@ -109,6 +109,8 @@ def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
         page.set_default_timeout(30_000)
         problems: list[str] = []
         page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
+        # The Content-Security-Policy allows no inline script or style: a violation is a console error.
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
 
         # The list, in English.
         page.goto(f"{base}/realtime/")

@@ -203,3 +203,29 @@ def test_site_css_has_every_mmi_colour_of_the_pages():
     css = (WEB / "events" / "static" / "events" / "site.css").read_text()
     for roman, colour, _shaking in MMI_SCALE:
         assert f".mmi-bg-{roman} {{ background-color: {colour}; }}" in css
+
+
+def zip_with_odd_member(flag_bits: int = 0, method: int | None = None) -> bytes:
+    """A flood_data.json zip member marked encrypted, or with a compression method zipfile cannot read."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("flood_data.json", b'{"type": "FeatureCollection", "features": []}')
+    data = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local header, central directory
+        at = data.index(signature)
+        data[at + offset] |= flag_bits
+        if method is not None:
+            data[at + offset + 2: at + offset + 4] = method.to_bytes(2, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("layer", [zip_with_odd_member(flag_bits=1), zip_with_odd_member(method=99)],
+                         ids=["encrypted", "unknown-compression"])
+def test_a_hazard_zip_zipfile_cannot_read_is_a_400(pusher, media, layer):
+    assert pusher.post(f"{API}flood/", {"event_id": FLOOD_ID, "time": "2017-02-21T05:00:00Z"}).status_code == 201
+    response = pusher.put(f"{API}flood/{FLOOD_ID}/", {"event_id": FLOOD_ID, "hazard_layer": upload("h.zip", layer)},
+                          format="multipart")
+    assert response.status_code == 400 and "cannot be read" in response.json()["hazard_layer"][0]
+    assert media_files(media) == []

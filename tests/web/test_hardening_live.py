@@ -25,7 +25,8 @@ def base(tmp_path_factory) -> str:
     with web_app(tmp_path_factory.mktemp("web-hardening"), PUSHER) as url:
         quake = {"shake_id": SHAKE_ID, "source_type": "initial", "magnitude": 5.0, "depth": 10.0,
                  "time": "2018-02-20T16:33:51Z", "location": {"type": "Point", "coordinates": [124.45, 1.4]}}
-        assert requests.post(f"{url}/realtime/api/v1/earthquake/", json=quake, auth=PUSHER, timeout=30).status_code == 201
+        created = requests.post(f"{url}/realtime/api/v1/earthquake/", json=quake, auth=PUSHER, timeout=30)
+        assert created.status_code == 201
         yield url
 
 
@@ -74,7 +75,8 @@ def test_a_chunked_upload_without_length_is_refused(base):
 def test_a_normal_upload_still_works(base):
     from test_api import PDF, png_bytes
 
-    files = {"report_pdf": ("r.pdf", PDF), "report_image": ("r.png", png_bytes()), "report_thumbnail": ("t.png", png_bytes())}
+    files = {"report_pdf": ("r.pdf", PDF), "report_image": ("r.png", png_bytes()),
+             "report_thumbnail": ("t.png", png_bytes())}
     created = requests.post(f"{base}/realtime/api/v1/earthquake-report/{SHAKE_ID}/initial/", data={"language": "en"},
                             files=files, auth=PUSHER, timeout=30)
     assert created.status_code == 201, created.text

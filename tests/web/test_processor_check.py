@@ -13,7 +13,8 @@ import sys
 
 import requests
 
-from servers import REPO, WEB, free_port, redis_server, stop, wait_until, web_app
+from servers import REPO, WEB, redis_server, stop, wait_until, web_app, web_env
+from stack import Stack
 
 CHECK_SECONDS = "2"  # beat sends a check this often
 TIMEOUT_SECONDS = "4"  # a check unanswered for this long means "offline"
@@ -34,8 +35,6 @@ def start_web_worker(workdir, env) -> subprocess.Popen:
 
 
 def start_processor(workdir, broker: str) -> subprocess.Popen:
-    from stack import Stack
-
     stack = Stack(workdir / "processor", workdir / "analysis-data")
     stack.redis_url = broker
     env = {**stack.env(), "INASAFE_REALTIME_REST_URL": ""}  # no pushes in this test
@@ -49,8 +48,6 @@ def test_the_page_follows_the_processor_offline_then_online_then_offline(tmp_pat
         extra = {"INASAFE_REALTIME_BROKER_URL": broker, "REALTIME_PROCESSOR_CHECK_SECONDS": CHECK_SECONDS,
                  "REALTIME_PROCESSOR_CHECK_TIMEOUT": TIMEOUT_SECONDS}
         with web_app(tmp_path, **extra) as base:
-            from servers import web_env
-
             assert page_status(base).startswith("Processor status unknown")  # nothing sent or answered yet
             web_worker = start_web_worker(tmp_path, web_env(tmp_path, **extra))
             try:

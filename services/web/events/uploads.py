@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 import pypdfium2
@@ -26,6 +27,10 @@ JSON_SUFFIXES = (".json", ".geojson")
 SNAPSHOT_NAMES = ("flood_data.json", "flood_data.geojson")
 MAX_JSON_DEPTH = 32  # a GeoJSON MultiPolygon FeatureCollection is 8 deep, impact.json 4
 PDF_TRAILER_WINDOW = 1024  # the %%EOF marker sits in the last kilobyte of a complete PDF
+# What zipfile raises on a hostile archive besides BadZipFile: encrypted members (RuntimeError), compression
+# methods it lacks (NotImplementedError), broken deflate data (zlib.error), truncated headers (EOFError, OSError).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, zlib.error,
+                   EOFError, OSError, ValueError)
 
 
 def _check_size(upload) -> None:
@@ -94,7 +99,7 @@ def zip_file(upload):
     try:
         with zipfile.ZipFile(upload) as archive:
             archive.infolist()
-    except zipfile.BadZipFile:
+    except ZIP_READ_ERRORS:
         raise ValidationError(f"{upload.name!r} is not a readable zip file") from None
     finally:
         upload.seek(0)
@@ -172,8 +177,9 @@ def read_flood_snapshot(upload) -> bytes | None:
                 return None
             with archive.open(members[0]) as member:
                 data = member.read(limit + 1)
-    except zipfile.BadZipFile:
-        raise ValidationError("the hazard layer zip cannot be read") from None
+    except ZIP_READ_ERRORS:
+        raise ValidationError("the hazard layer zip cannot be read (broken, encrypted or compressed in an "
+                              "unknown way)") from None
     finally:
         upload.seek(0)
     if len(data) > limit:
