@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -10,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from realtime.analysis_data import AnalysisDataError
 from realtime.earthquake.grid import ShakeGridError
@@ -54,7 +59,7 @@ class SourceType(str, Enum):
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print("[bold red]error:[/]", escape(message), highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -68,10 +73,13 @@ def _options() -> ImpactOptions:
 
 
 def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source_type: Optional[str]):
+    from realtime.earthquake.shake_id import folder_event_id
     from realtime.pipeline import process_shake
+    from realtime.services import INPUT_ERRORS
     from realtime.summary import print_shake_summary
 
     settings = get_settings()
+    _stop_cleanly_on_sigterm()
     try:
         if output is None:
             from realtime.earthquake.grid import read_shake_grid
@@ -88,13 +96,26 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
                 locales=settings.locales,
                 templates_dir=settings.templates_dir,
                 progress=lambda step: status.update(f"{grid.name}: {step}"),
+                expected_id=folder_event_id(grid),  # inside an event folder, the folder names the event
             )
-    except (ShakeGridError, AnalysisDataError, PlacesError, ValueError) as exc:
+    except INPUT_ERRORS as exc:
         _fail(str(exc))
+    except Exception as exc:  # not the input's fault: still one line naming the file; REALTIME_DEBUG=1 shows more
+        if os.environ.get("REALTIME_DEBUG"):
+            raise
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        err_console.print("[bold red]error:[/]", escape(f"{grid}: {type(exc).__name__}: {detail}"), highlight=False)
+        raise typer.Exit(code=1)
     print_shake_summary(console, result.document, result.folder)
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in result.timings.items())
     console.print(f"[dim]{timings}[/]")
     return result
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the half-written staging folder is removed on the way out."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 @shake_app.command("process")

@@ -38,9 +38,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 # Columns added after the first release: (name, type) added to an older ledger when it is opened.
 OUTBOX_ADDED_COLUMNS = (("pending_since", "REAL"), ("last_status", "INTEGER"), ("dead_at", "TEXT"))
 OUTBOX_STATES = ("pending", "sent", "dead")  # dead: the web app refused it for good, or it waited too long
-STATES = ("seen", "queued", "processing", "done", "failed", "pushed")
+STATES = ("seen", "queued", "processing", "done", "failed", "pushed", "superseded")  # superseded: a newer grid came
 TIMESTAMP_OF = {"seen": "seen_at", "queued": "queued_at", "processing": "started_at", "done": "finished_at",
-                "failed": "finished_at", "pushed": "pushed_at"}
+                "failed": "finished_at", "pushed": "pushed_at", "superseded": "finished_at"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ events missed. The ledger decides what was already done, by content hash.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import re
@@ -25,10 +26,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from realtime.earthquake.grid import ShakeGridError, read_shake_grid
+from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_grid_bytes
+from realtime.earthquake.shake_id import GRID_LOCATIONS
 from realtime.event_folder import processed_input_sha256
 from realtime.ledger import EventKey
-from realtime.services import GRID_LOCATIONS, earthquake_key, ledger_for
+from realtime.services import ledger_for
 from realtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -144,18 +146,21 @@ class ShakeMonitor:
                 self._settled(path, candidate, signature, settled)
 
     def _settled(self, path: Path, candidate: Candidate, signature: tuple[int, int], settled: bool) -> None:
-        key = earthquake_key(candidate.event_id, candidate.source_type, path)
+        data = b""
         try:
-            read_shake_grid(path, source_type=candidate.source_type)
+            data = read_grid_bytes(path)  # hashed and parsed from the same bytes
+            parse_shake_grid(data, name=str(path), source_type=candidate.source_type, expected_id=candidate.event_id)
         except ShakeGridError as exc:
             candidate.closed = False
             if not settled:  # closed early but incomplete: wait for it to settle
                 return
             # still unparseable after settling: record it, keep running, look again if the file changes
             candidate.failed_signature = signature
+            key = EventKey("earthquake", candidate.event_id, candidate.source_type, hashlib.sha256(data).hexdigest())
             self.ledger.set_state(key, "failed", error=str(exc), path=str(path))
             log.error("grid rejected: %s", exc)
             return
+        key = EventKey("earthquake", candidate.event_id, candidate.source_type, hashlib.sha256(data).hexdigest())
         try:
             self.dispatch(key, path)
         except Exception as exc:  # broker down: keep the candidate, try again on the next tick

@@ -46,11 +46,12 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(3.0, validation_alias="REALTIME_SETTLE_SECONDS")
     reconcile_seconds: float = Field(300.0, validation_alias="REALTIME_RECONCILE_SECONDS")
     reconcile_max_age_days: float = Field(7.0, validation_alias="REALTIME_RECONCILE_MAX_AGE_DAYS")
-    initial_id_pattern: str = Field(r"^\d{14}$", validation_alias="REALTIME_INITIAL_ID_PATTERN")
+    initial_id_pattern: str = Field(r"[0-9]{14}\Z", validation_alias="REALTIME_INITIAL_ID_PATTERN")
     corrected_id_pattern: str = Field(
-        r"^\d{14}_\d{1,3}_-?\d{1,6}_-?\d{1,7}_\d{14}$", validation_alias="REALTIME_CORRECTED_ID_PATTERN"
+        r"[0-9]{14}_[0-9]{1,3}_-?[0-9]{1,6}_-?[0-9]{1,7}_[0-9]{14}\Z", validation_alias="REALTIME_CORRECTED_ID_PATTERN"
     )
     max_attempts: int = Field(3, validation_alias="REALTIME_MAX_ATTEMPTS")
+    retry_delay: float = Field(60.0, validation_alias="REALTIME_RETRY_DELAY")  # doubles each attempt
     task_soft_time_limit: int = Field(600, validation_alias="REALTIME_TASK_SOFT_TIME_LIMIT")
     task_time_limit: int = Field(660, validation_alias="REALTIME_TASK_TIME_LIMIT")
     visibility_timeout: int = Field(0, validation_alias="REALTIME_VISIBILITY_TIMEOUT")  # 0: twice the time limit

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GRID_INITIAL, GRID_PAPUA
+from conftest import GRID_CORRECTED, GRID_INITIAL, GRID_PAPUA
 from realtime.monitor import MonitorLocked, ShakeMonitor, acquire_lock, ignored, run_monitor
 from realtime.settings import Settings
 
@@ -111,7 +111,7 @@ def test_reconcile_finds_events_in_both_layouts_and_skips_old_and_foreign_folder
     (settings.shakemaps_dir / "not-an-event").mkdir()
     corrected = settings.shakemaps_corrected_dir / "20180220162928_50_01400_124450_20180220162928"
     corrected.mkdir()
-    shutil.copyfile(GRID_INITIAL, corrected / "grid.xml")
+    shutil.copyfile(GRID_CORRECTED, corrected / "grid.xml")
     assert monitor.reconcile() == 3
     settle(monitor, clock)
     assert sorted((s[0], s[2]) for s in sent) == [
@@ -172,3 +172,17 @@ def test_a_closed_or_renamed_complete_grid_goes_without_waiting(setup, fixtures)
     monitor.notice(partial, closed=True)
     monitor.tick()  # closed but truncated: not queued, not failed yet, waits to settle
     assert len(sent) == 1 and not monitor.ledger.events(event_id="20131105060809")
+
+
+def test_a_grid_naming_another_event_is_recorded_failed_and_never_queued(setup, fixtures):
+    """Event A's grid dropped into folder B: failed with both ids, nothing sent."""
+    settings, monitor, sent, clock = setup
+    folder = settings.shakemaps_dir / "20180220163352"
+    folder.mkdir(parents=True)
+    shutil.copyfile(GRID_INITIAL, folder / "grid.xml")
+    monitor.reconcile()
+    settle(monitor, clock)
+    assert sent == []
+    rows = monitor.ledger.events(event_id="20180220163352")
+    assert [row["state"] for row in rows] == ["failed"]
+    assert "20180220163351" in rows[0]["error"] and "20180220163352" in rows[0]["error"]

@@ -12,7 +12,6 @@ import rasterio
 from realtime.earthquake.grid import ShakeGrid
 from realtime.earthquake.impact import ShakeImpact
 from realtime.earthquake.places import PlaceImpact
-from realtime.event_folder import file_sha256
 
 IMPACT_JSON = "impact.json"
 MMI_TIF = "mmi.tif"
@@ -84,6 +83,6 @@ def write_products(folder: Path, impact: ShakeImpact, generated_at: datetime | N
     document = impact.as_dict(generated_at=generated_at)
     document["products"] = products
     if input_file is not None:  # which grid version these products come from: the monitor's "done" marker
-        document["input"] = {"file": str(input_file), "sha256": file_sha256(input_file)}
+        document["input"] = {"file": str(input_file), "sha256": impact.grid.sha256}
     write_json(folder / IMPACT_JSON, document)
     return document

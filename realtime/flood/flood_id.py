@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 DURATIONS = (1, 3, 6)
 LEVELS = ("subdistrict", "village", "rw")
-FLOOD_ID = re.compile(r"^(?P<stamp>\d{10})-(?P<duration>[136])-(?P<level>subdistrict|village|rw)$")
+FLOOD_ID = re.compile(r"(?P<stamp>[0-9]{10})-(?P<duration>[136])-(?P<level>subdistrict|village|rw)")
 
 
 class FloodIdError(ValueError):
@@ -24,9 +24,9 @@ def flood_id_for(moment: datetime, duration: int = 6, level: str = "rw") -> str:
 
 def parse_flood_id(flood_id: str) -> tuple[datetime, int, str]:
     """(UTC time, duration, level); raises FloodIdError for anything else."""
-    match = FLOOD_ID.match(flood_id or "")
+    match = FLOOD_ID.fullmatch(flood_id) if isinstance(flood_id, str) else None
     if not match:
-        raise FloodIdError(f"flood id {flood_id[:40]!r} is not YYYYMMDDHH-<1|3|6>-<subdistrict|village|rw>")
+        raise FloodIdError(f"flood id {str(flood_id)[:40]!r} is not YYYYMMDDHH-<1|3|6>-<subdistrict|village|rw>")
     try:
         moment = datetime.strptime(match.group("stamp"), "%Y%m%d%H").replace(tzinfo=timezone.utc)
     except ValueError:

@@ -2,29 +2,24 @@ import logging
 
 from realtime.celery_app import app
 from realtime.flood.flood_id import FloodIdError
-from realtime.flood.history import SnapshotConflict, snapshot_path
-from realtime.flood.snapshot import FloodSourceError
+from realtime.flood.history import snapshot_path
 from realtime.services import BadInput, handle_flood
 from realtime.settings import get_settings
-from realtime.tasks.earthquake import schedule_flush
+from realtime.tasks.earthquake import retry_later, schedule_flush
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name="realtime.tasks.flood.process_flood", bind=True, max_retries=3)
+@app.task(name="realtime.tasks.flood.process_flood", bind=True)
 def process_flood(self, flood_id=None, time_zone="Asia/Jakarta", data_source="petabencana", data_source_args=None) -> dict:
     """Fetch or read the flood state, keep it, analyse it and push the reports (the web app calls this by name)."""
     settings = get_settings()
     try:
         outcome = handle_flood(settings, flood_id, data_source, data_source_args)
-    except FloodSourceError as exc:
-        if data_source == "petabencana" and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries)
-        log.error("process_flood: %s", exc)
-        return {"success": False, "error": str(exc)}
-    except (BadInput, FloodIdError, SnapshotConflict) as exc:  # bad input is not retried
+    except (BadInput, FloodIdError, ValueError) as exc:  # not an event at all (bad id or arguments): not retried
         log.error("process_flood refused: %s", exc)
-        return {"success": False, "error": str(exc)}
+        return {"success": False, "status": "failed", "flood_id": flood_id, "error": str(exc)}
+    retry_later(self, settings, outcome)
     if outcome.status == "done":
         schedule_flush(settings)
     hazard = snapshot_path(settings.floodmaps_dir, outcome.key.event_id) if outcome.key else None
