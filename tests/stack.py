@@ -102,12 +102,14 @@ class Stack:
     def web_env(self) -> dict[str, str]:
         return web_env(self.root, INASAFE_REALTIME_BROKER_URL=self.redis_url)
 
-    def start_worker(self) -> None:
-        self._spawn("worker", [sys.executable, "-m", "realtime", "worker", "--loglevel", "INFO"], self.env())
+    def start_worker(self, **extra_env: str) -> None:
+        """The processor worker; `extra_env` overrides settings for this worker only."""
+        self._spawn("worker", [sys.executable, "-m", "realtime", "worker", "--loglevel", "INFO"],
+                    {**self.env(), **extra_env})
         wait_until(lambda: self.health("worker") == 200, 60, what="worker health")
 
-    def start_monitor(self) -> None:
-        self._spawn("monitor", [sys.executable, "-m", "realtime", "monitor", "--polling"], self.env())
+    def start_monitor(self, **extra_env: str) -> None:
+        self._spawn("monitor", [sys.executable, "-m", "realtime", "monitor", "--polling"], {**self.env(), **extra_env})
         wait_until(lambda: self.health("monitor") == 200, 60, what="monitor health")
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
@@ -139,6 +141,17 @@ class Stack:
         from realtime.ledger import ledger_at
 
         return ledger_at(self.root / "state").events(event_id=event_id)
+
+    def send_task(self, name: str, **kwargs) -> None:
+        """Send a task by name on the processor's queue, as the monitor and the web app do (JSON)."""
+        from celery import Celery
+
+        client = Celery(broker=self.redis_url)
+        client.conf.update(task_serializer="json", accept_content=["json"])
+        try:
+            client.send_task(name, kwargs=kwargs, queue="inasafe-realtime")
+        finally:
+            client.close()
 
     def api_get(self, path: str) -> requests.Response:
         return requests.get(self.api + path, timeout=10)
