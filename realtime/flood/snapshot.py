@@ -1,26 +1,26 @@
 """Parse a PetaBencana (or old PetaJakarta REM) flood snapshot into one internal shape.
 
 Every response is hostile until proven otherwise: anything that is not a
-FeatureCollection of RW polygons with states 0-4 raises `FloodSourceError`
-saying what was wrong, so a broken feed never turns into an empty report.
+FeatureCollection of RW polygons in Indonesia with states 0-4, within the caps of
+`realtime.flood.limits`, raises `FloodSourceError` with one line naming the
+source and the problem, so a broken feed never turns into an empty report, a
+traceback or a stored snapshot. Text fields longer than the web app stores are
+refused, not cut: a cut name could silently merge two villages.
 """
 
 from __future__ import annotations
 
-import json
+import unicodedata
 from dataclasses import dataclass
 
-from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import unary_union
-from shapely.validation import make_valid
 
-MAX_SNAPSHOT_BYTES = 100 * 1024 * 1024
-POLYGONAL = ("Polygon", "MultiPolygon")
+from realtime.flood.errors import FloodSourceError
+from realtime.flood.geometry import POLYGONAL, area_geometry, vertex_count
+from realtime.flood.json_guard import load_json
+from realtime.flood.limits import MAX_AREAS, MAX_SNAPSHOT_BYTES, MAX_TEXT, MAX_VERTICES
 
-
-class FloodSourceError(ValueError):
-    """A flood snapshot that cannot be used; the message names the source and the problem."""
+__all__ = ["MAX_SNAPSHOT_BYTES", "POLYGONAL", "FloodArea", "FloodSnapshot", "FloodSourceError", "parse_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -43,23 +43,36 @@ class FloodSnapshot:
 
 
 def parse_snapshot(data: bytes, name: str = "<snapshot>") -> FloodSnapshot:
-    if len(data) > MAX_SNAPSHOT_BYTES:
-        raise FloodSourceError(f"{name}: response is larger than {MAX_SNAPSHOT_BYTES} bytes")
-    try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        start = data[:60].decode("utf-8", "replace").strip()
-        raise FloodSourceError(f"{name}: response is not JSON (it starts with {start!r})") from None
-    collection = _feature_collection(document, name)
+    """The checked snapshot; raises FloodSourceError for anything hostile or unusable."""
+    collection = _feature_collection(load_json(data, name), name)
     features = collection.get("features")
     if not isinstance(features, list):
         raise FloodSourceError(f"{name}: FeatureCollection has no features list")
-    schema = "petajakarta-rem" if any("pkey" in (f.get("properties") or {}) for f in features[:5] if isinstance(f, dict)) else "petabencana"
-    areas = tuple(_area(feature, index, name) for index, feature in enumerate(features))
-    return FloodSnapshot(areas=areas, schema=schema)
+    if len(features) > MAX_AREAS:
+        raise FloodSourceError(f"{name}: snapshot has {len(features)} areas, more than the {MAX_AREAS} allowed")
+    vertices = sum(vertex_count(feature.get("geometry")) for feature in features if isinstance(feature, dict))
+    if vertices > MAX_VERTICES:
+        raise FloodSourceError(f"{name}: snapshot has {vertices} vertices in all, more than the {MAX_VERTICES} allowed")
+    schema = "petajakarta-rem" if any("pkey" in _properties(f) for f in features[:5]) else "petabencana"
+    areas: list[FloodArea] = []
+    first_index: dict[str, int] = {}
+    for index, feature in enumerate(features):
+        area = _area(feature, f"{name}: feature {index}")
+        if area.area_id in first_index:
+            raise FloodSourceError(
+                f"{name}: feature {index}: area_id {area.area_id!r} is also feature {first_index[area.area_id]}'s"
+            )
+        first_index[area.area_id] = index
+        areas.append(area)
+    return FloodSnapshot(areas=tuple(areas), schema=schema)
 
 
-def _feature_collection(document, name: str) -> dict:
+def _properties(feature: object) -> dict:
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def _feature_collection(document: object, name: str) -> dict:
     if isinstance(document, dict) and "result" in document:
         document = document["result"]
         if document is None:
@@ -67,64 +80,91 @@ def _feature_collection(document, name: str) -> dict:
     elif isinstance(document, dict) and "statusCode" in document:
         raise FloodSourceError(f"{name}: response has a statusCode but no 'result'")
     if not isinstance(document, dict):
-        raise FloodSourceError(f"{name}: expected a GeoJSON FeatureCollection, got {type(document).__name__}")
+        raise FloodSourceError(f"{name}: expected a GeoJSON FeatureCollection, got {_kind(document)}")
     if document.get("type") == "Topology":
         raise FloodSourceError(f"{name}: got TopoJSON; ask the API for geoformat=geojson")
     if document.get("type") != "FeatureCollection":
-        raise FloodSourceError(f"{name}: expected a FeatureCollection, got type {document.get('type')!r}")
+        raise FloodSourceError(f"{name}: expected a FeatureCollection, got type {_shown(document.get('type'))}")
     return document
 
 
-def _area(feature, index: int, name: str) -> FloodArea:
-    where = f"{name}: feature {index}"
+def _area(feature: object, where: str) -> FloodArea:
     if not isinstance(feature, dict):
         raise FloodSourceError(f"{where} is not an object")
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         raise FloodSourceError(f"{where} has no properties")
-    geometry = feature.get("geometry")
-    if not isinstance(geometry, dict) or geometry.get("type") not in POLYGONAL:
-        raise FloodSourceError(f"{where} has no Polygon or MultiPolygon geometry")
-    try:
-        polygon = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise FloodSourceError(f"{where} has broken coordinates ({exc})") from None
-    if polygon.is_empty:
-        raise FloodSourceError(f"{where} has an empty geometry")
-    if not polygon.is_valid:
-        polygon = _polygonal_part(make_valid(polygon))
-        if polygon.is_empty:
-            raise FloodSourceError(f"{where} has a geometry with no area once repaired")
-    area_id = properties.get("area_id", properties.get("pkey"))
-    if area_id is None or str(area_id).strip() == "":
+    geometry = area_geometry(feature.get("geometry"), where)
+    key = "area_id" if "area_id" in properties else "pkey"
+    area_id = properties.get(key)
+    if isinstance(area_id, int) and not isinstance(area_id, bool):
+        area_id = str(area_id)
+    elif not isinstance(area_id, str) and area_id is not None:
+        raise FloodSourceError(f"{where}: {key} must be text or a whole number, got {_kind(area_id)}")
+    area_id = _text(area_id, key, where)
+    if not area_id.strip():
         raise FloodSourceError(f"{where} has no area_id or pkey")
     return FloodArea(
-        area_id=str(area_id),
-        rw=str(properties.get("area_name") or properties.get("level_name") or ""),
-        village=str(properties.get("parent_name") or properties.get("parent_nam") or "").strip(),
+        area_id=area_id,
+        rw=_first_text(properties, ("area_name", "level_name"), where),
+        village=_first_text(properties, ("parent_name", "parent_nam"), where).strip(),
         state=_state(properties.get("state"), where),
-        geometry=polygon,
-        last_updated=properties.get("last_updated"),
+        geometry=geometry,
+        last_updated=_text(properties.get("last_updated"), "last_updated", where) or None,
     )
 
 
-def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
-    """Repairing a self-crossing ring can leave lines or points beside the polygons: drop them."""
-    if geometry.geom_type in POLYGONAL:
-        return geometry
-    parts = [part for part in getattr(geometry, "geoms", []) if part.geom_type in POLYGONAL]
-    return unary_union(parts) if parts else Polygon()
+def _first_text(properties: dict, keys: tuple[str, ...], where: str) -> str:
+    """The first of `keys` with a non-empty value (checked text), or ""."""
+    for key in keys:
+        value = _text(properties.get(key), key, where)
+        if value:
+            return value
+    return ""
 
 
-def _state(raw, where: str) -> int:
+def _text(value: object, key: str, where: str) -> str:
+    """`value` as text the web app can store: at most MAX_TEXT characters, no control characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FloodSourceError(f"{where}: {key} must be text, got {_kind(value)}")
+    if len(value) > MAX_TEXT:
+        raise FloodSourceError(
+            f"{where}: {key} is {len(value)} characters long, more than the {MAX_TEXT} the web app stores (refused, not cut)"
+        )
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cs":
+            raise FloodSourceError(f"{where}: {key} is not valid Unicode (lone surrogate U+{ord(character):04X})")
+        if category == "Cc":
+            raise FloodSourceError(f"{where}: {key} holds a control character (U+{ord(character):04X})")
+    return value
+
+
+def _state(raw: object, where: str) -> int:
     if raw is None:
         return 0
+    if isinstance(raw, str):
+        raw = _text(raw, "state", where)
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise FloodSourceError(f"{where}: state {raw!r} is not a number")
+        raise FloodSourceError(f"{where}: state {_shown(raw)} is not a number")
     try:
         value = float(raw)
     except ValueError:
-        raise FloodSourceError(f"{where}: state {raw!r} is not a number") from None
+        raise FloodSourceError(f"{where}: state {_shown(raw)} is not a number") from None
     if not value.is_integer() or not 0 <= value <= 4:
-        raise FloodSourceError(f"{where}: state {raw!r} is outside 0-4")
+        raise FloodSourceError(f"{where}: state {_shown(raw)} is outside 0-4")
     return int(value)
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _shown(value: object) -> str:
+    """A short, one-line rendering of a JSON value for a message."""
+    if isinstance(value, (dict, list)):
+        return "{...}" if isinstance(value, dict) else "[...]"
+    return repr(value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value)
