@@ -1,7 +1,10 @@
-"""`flood process` as one call: keep the snapshot, analyse, write products and reports.
+"""`flood process` as one call: analyse, keep the snapshot, write products and reports.
 
 Fetching is done by the caller (CLI or Celery task), which passes the raw
-bytes as received; this module reads no settings and touches no network.
+bytes as received and already parsed (so checked); this module reads no
+settings and touches no network. The snapshot is kept only once the analysis
+has succeeded (or found no impact): a snapshot the analysis cannot use must not
+hold the flood id against a later, valid one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from realtime.analysis_data import AnalysisData
 from realtime.earthquake.products import IMPACT_JSON, write_json
 from realtime.event_folder import replacing_folder
-from realtime.flood.history import save_snapshot
+from realtime.flood.history import check_snapshot, save_snapshot
 from realtime.flood.impact import NoFloodImpact, analyse_flood
 from realtime.flood.products import write_flood_products
 from realtime.flood.snapshot import FloodSnapshot
@@ -48,15 +51,17 @@ def process_flood(
     progress: Progress | None = None,
 ) -> FloodResult:
     clock = Stopwatch(progress)
-    clock.step("keep snapshot")
-    stored = save_snapshot(floodmaps_dir, flood_id, raw)
+    check_snapshot(floodmaps_dir, flood_id, raw)  # a conflict is refused before any work
     clock.step("analyse impact")
     data = AnalysisData(Path(analysis_data))
     try:
         impact = analyse_flood(snapshot, flood_id, data, source_name, generated_at=now)
     except NoFloodImpact as nothing:
+        stored = save_snapshot(floodmaps_dir, flood_id, raw)
         clock.stop()
         return FloodResult(flood_id, stored, "no_impact", str(nothing), timings=clock.timings)
+    clock.step("keep snapshot")
+    stored = save_snapshot(floodmaps_dir, flood_id, raw)
     target = Path(output_root) / flood_id
     clock.step("write products")
     with replacing_folder(target) as staging:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from exactextract import exact_extract
 from shapely.geometry import box
 
@@ -76,7 +77,8 @@ def _collection(**properties) -> dict:
         (json.dumps({"type": "FeatureCollection", "features": [
             {"geometry": {"type": "Point", "coordinates": [106.8, -6.2]}, "properties": {"state": 2}}]}).encode(), "no Polygon"),
         (json.dumps({"type": "FeatureCollection", "features": [
-            {"geometry": {"type": "Polygon", "coordinates": [[["a", "b"]]]}, "properties": {"state": 2}}]}).encode(), "broken"),
+            {"geometry": {"type": "Polygon", "coordinates": [[["a", "b"]] * 4]}, "properties": {"state": 2}}]}).encode(),
+         r"not \[lon, lat\] numbers"),
     ],
 )
 def test_bad_snapshots_raise_flood_source_error(payload, problem):
@@ -166,3 +168,42 @@ def test_vector_population_is_spread_by_area(tmp_path):
     people = people_per_polygon_vector([half_of_first, straddling], path)
     assert people == pytest.approx([500.0, 500.0 + 1500.0], rel=1e-3)
     assert np.all(people >= 0)
+
+
+def test_a_utf8_byte_order_mark_is_allowed(raw):
+    """RFC 8259 lets a parser ignore a UTF-8 BOM; Windows editors add one."""
+    assert len(parse_snapshot(b"\xef\xbb\xbf" + raw, "fixture").areas) == 161
+
+
+def test_a_ring_crossing_itself_once_is_repaired_to_its_two_halves():
+    # a bowtie (0,0) (2,2) (2,0) (0,2) in units of 0.01 degree: two triangles of 1 unit each, meeting at (1,1)
+    bowtie = [[106.80, -6.20], [106.82, -6.18], [106.82, -6.20], [106.80, -6.18], [106.80, -6.20]]
+    collection = _collection()
+    collection["features"][0]["geometry"]["coordinates"] = [bowtie]
+    area = parse_snapshot(json.dumps(collection).encode()).areas[0]
+    assert area.geometry.is_valid and area.geometry.geom_type == "MultiPolygon"
+    assert area.geometry.area == pytest.approx(2 * 0.01 ** 2, rel=1e-9)
+
+
+def test_every_rw_of_jakarta_is_within_the_limits(fixtures):
+    """The caps must sit far above real data: all 2,685 RWs (one of them crossing itself) parse."""
+    rw = gpd.read_file(fixtures / "boundaries" / "rw_jakarta.shp").to_crs("EPSG:4326")
+    rw = rw[rw.geometry.notna() & ~rw.geometry.is_empty]
+    frame = gpd.GeoDataFrame({"area_id": [str(n) for n in range(len(rw))], "area_name": rw["RW"].fillna("RW ?"),
+                              "parent_name": rw["KEL_NAME"].fillna("?"), "state": 2}, geometry=rw.geometry, crs="EPSG:4326")
+    snapshot = parse_snapshot(frame.to_json().encode(), "rw_jakarta")
+    assert len(snapshot.areas) == len(rw) == 2685
+    assert all(area.geometry.is_valid for area in snapshot.areas)
+    assert sum(area.geometry.area for area in snapshot.areas) == pytest.approx(shapely.area(rw.geometry.values).sum(), rel=1e-6)
+
+
+def test_a_snapshot_the_analysis_cannot_use_is_not_kept(tmp_path, raw):
+    """Keeping it would refuse every later snapshot for the same flood id as a conflict."""
+    from realtime.analysis_data import AnalysisDataError
+    from realtime.flood_pipeline import process_flood
+
+    floodmaps = tmp_path / "floodmaps"
+    with pytest.raises(AnalysisDataError):
+        process_flood(raw, parse_snapshot(raw), FLOOD_ID, "file", floodmaps, tmp_path / "no-analysis-data",
+                      tmp_path / "out", now=datetime.now(timezone.utc))
+    assert not floodmaps.exists() or not any(floodmaps.rglob("*"))

@@ -20,18 +20,25 @@ def snapshot_path(floodmaps_dir: Path, flood_id: str) -> Path:
     return Path(floodmaps_dir) / flood_id / SNAPSHOT_NAME
 
 
+def check_snapshot(floodmaps_dir: Path, flood_id: str, raw: bytes) -> bool:
+    """True if `raw` is already kept under `flood_id`; raises SnapshotConflict if different bytes are."""
+    path = snapshot_path(floodmaps_dir, flood_id)
+    if not path.exists():
+        return False
+    stored = path.read_bytes()
+    if stored == raw:
+        return True
+    raise SnapshotConflict(
+        f"{path} already holds a different snapshot (sha256 {_digest(stored)}, new {_digest(raw)}); "
+        "history is kept as first received: use another flood id for the new state"
+    )
+
+
 def save_snapshot(floodmaps_dir: Path, flood_id: str, raw: bytes) -> Path:
     """Write `raw` atomically; the same content again is a no-op, different content is refused."""
     path = snapshot_path(floodmaps_dir, flood_id)
-    if path.exists():
-        stored = path.read_bytes()
-        if stored == raw:
-            return path
-        raise SnapshotConflict(
-            f"{path} already holds a different snapshot (sha256 {_digest(stored)}, new {_digest(raw)}); "
-            "history is kept as first received: use another flood id for the new state"
-        )
-    write_atomic(path, raw)
+    if not check_snapshot(floodmaps_dir, flood_id, raw):
+        write_atomic(path, raw)
     return path
 
 
