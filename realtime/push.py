@@ -224,6 +224,24 @@ def push_flood(client: RealtimeRest, folder: Path) -> None:
 
 
 PUSHERS = {"earthquake": push_earthquake, "flood": push_flood}
+ID_KEYS = {"earthquake": "shake_id", "flood": "flood_id"}
+
+
+class WrongProducts(ValueError):
+    """The folder holds another event's products, or another version's: pushing them would mislabel a report."""
+
+
+def check_products_match(item: dict) -> None:
+    """An outbox row pushes its own event and version, never whatever the folder holds now."""
+    impact = Path(item["folder"]) / "impact.json"
+    document = _read_json(impact)
+    named = document.get(ID_KEYS[item["kind"]])
+    if named != item["event_id"]:
+        raise WrongProducts(f"{impact}: holds the products of {item['kind']} {named!r}, not of {item['event_id']!r}")
+    version = (document.get("input") or {}).get("sha256")
+    if version and item["sha256"] and version != item["sha256"]:
+        raise WrongProducts(f"{impact}: holds version {version[:12]}, not {item['sha256'][:12]}; "
+                            "a newer version was processed and is pushed on its own")
 
 
 def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False,
@@ -252,6 +270,7 @@ def _deliver(ledger: Ledger, client: RealtimeRest, item: dict, retry_max: float,
     """One outbox row: sent, failed (retried later) or dead; True when sent."""
     name = f"{item['kind']} {item['event_id']}"
     try:
+        check_products_match(item)
         PUSHERS[item["kind"]](client, Path(item["folder"]))
     except PushError as exc:
         _push_failed(ledger, item, exc, retry_max, max_age)
@@ -289,6 +308,8 @@ def _push_failed(ledger: Ledger, item: dict, exc: PushError, retry_max: float, m
 
 def _unreadable(folder: Path, exc: Exception) -> str:
     """Why the product folder cannot be pushed, naming the file."""
+    if isinstance(exc, WrongProducts):
+        return str(exc)
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: cannot read it ({exc.strerror or type(exc).__name__})"
     if isinstance(exc, KeyError):

@@ -54,10 +54,11 @@ def enqueue(tmp_path: Path, products: Path, version: str = "a", edit=None) -> tu
     folder = tmp_path / "extract" / SHAKE_ID
     if not folder.exists():
         shutil.copytree(products, folder)
+    document = json.loads((folder / "impact.json").read_text())
+    document["input"]["sha256"] = version * 64  # the products are of this version, as the pipeline records
     if edit:
-        document = json.loads((folder / "impact.json").read_text())
         edit(document)
-        (folder / "impact.json").write_text(json.dumps(document))
+    (folder / "impact.json").write_text(json.dumps(document))
     ledger = ledger_at(tmp_path / "state")
     key = EventKey("earthquake", SHAKE_ID, "initial", version * 64)
     ledger.set_state(key, "done")
@@ -173,6 +174,26 @@ def test_a_corrupt_impact_json_is_dead_with_the_reason(products, tmp_path):
     deliver_pending(ledger, client)
     [row] = outbox(tmp_path)
     assert row["state"] == "dead" and "impact.json" in row["last_error"]
+
+
+def test_products_of_another_event_are_never_pushed_under_this_one(products, web, tmp_path):
+    """The outbox row names the event; a folder holding another event's impact.json is dead, nothing sent."""
+    ledger, _, _ = enqueue(tmp_path, products, edit=lambda document: document.update(shake_id="20180220163352"))
+    client = RealtimeRest(api(web), *USER, timeout=30)
+    assert deliver_pending(ledger, client) == (0, 0)
+    [row] = outbox(tmp_path)
+    assert row["state"] == "dead" and "20180220163352" in row["last_error"] and SHAKE_ID in row["last_error"]
+    assert requests.get(api(web) + "earthquake/20180220163352/initial/", timeout=10).status_code == 404
+
+
+def test_a_delivery_of_an_older_version_does_not_push_the_newer_products(products, tmp_path):
+    ledger, _, folder = enqueue(tmp_path, products, version="a")
+    enqueue(tmp_path, products, version="b")  # reprocessed: the folder now holds version b
+    client = RealtimeRest(f"http://127.0.0.1:{free_port()}/api/", *USER, timeout=2)
+    deliver_pending(ledger, client)
+    first, second = outbox(tmp_path)
+    assert first["state"] == "dead" and "newer version" in first["last_error"]
+    assert second["state"] == "pending"  # its own delivery, retried when the web app answers
 
 
 # misbehaving peers --------------------------------------------------------------------------------------
