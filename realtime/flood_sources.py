@@ -31,7 +31,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from realtime import __version__
-from realtime.flood.snapshot import MAX_SNAPSHOT_BYTES, FloodSnapshot, FloodSourceError, parse_snapshot
+from realtime.flood.limits import MAX_SNAPSHOT_BYTES
+from realtime.flood.snapshot import FloodSnapshot, FloodSourceError, parse_snapshot
 
 __all__ = [
     "BACKOFF_MAX",
