@@ -100,16 +100,21 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
             )
     except INPUT_ERRORS as exc:
         _fail(str(exc))
-    except Exception as exc:  # not the input's fault: still one line naming the file; REALTIME_DEBUG=1 shows more
-        if os.environ.get("REALTIME_DEBUG"):
-            raise
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        err_console.print("[bold red]error:[/]", escape(f"{grid}: {type(exc).__name__}: {detail}"), highlight=False)
-        raise typer.Exit(code=1)
+    except Exception as exc:
+        _unexpected(grid, exc)
     print_shake_summary(console, result.document, result.folder)
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in result.timings.items())
     console.print(f"[dim]{timings}[/]")
     return result
+
+
+def _unexpected(subject: Path | str, exc: Exception) -> None:
+    """Not the input's fault (a full disk, a bug): still one line naming the file, exit 1; REALTIME_DEBUG=1 shows more."""
+    if os.environ.get("REALTIME_DEBUG"):
+        raise exc
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    err_console.print("[bold red]error:[/]", escape(f"{subject}: {type(exc).__name__}: {detail}"), highlight=False)
+    raise typer.Exit(code=1)
 
 
 def _stop_cleanly_on_sigterm() -> None:
@@ -182,6 +187,7 @@ def flood_process(
 
     settings = get_settings()
     now = datetime.now(timezone.utc)
+    _stop_cleanly_on_sigterm()
     try:
         flood_id = flood_id or flood_id_for(now)
         with console.status("fetching the flood state") as status:
@@ -195,8 +201,10 @@ def flood_process(
                 now=now, locales=settings.locales, templates_dir=settings.templates_dir,
                 progress=lambda step: status.update(f"{flood_id}: {step}"),
             )
-    except (FloodIdError, FloodSourceError, SnapshotConflict, AnalysisDataError, ValueError) as exc:
+    except (FloodIdError, FloodSourceError, SnapshotConflict, AnalysisDataError) as exc:
         _fail(str(exc))
+    except Exception as exc:
+        _unexpected(file or source.value, exc)
     console.print(f"snapshot kept in {result.snapshot_path}")
     if result.status == "no_impact":
         console.print(f"[bold]No flood impact:[/] {result.message}. No report made, nothing to push.")

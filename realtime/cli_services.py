@@ -84,6 +84,7 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
     from celery.signals import worker_ready
 
     from realtime.celery_app import QUEUE, app as celery
+    from realtime.event_folder import remove_stale_work_folders
     from realtime.health import BrokerProbe, serve_health
     from realtime.services import flush_outbox
 
@@ -105,6 +106,9 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
         except Exception:
             log.exception("outbox flush at start-up failed")
 
+    for folder in {settings.shakemaps_extract_dir, settings.extract_dir_for("corrected"), settings.flood_extract_dir}:
+        for stale in remove_stale_work_folders(folder):  # what runs killed by SIGKILL or a hard time limit left
+            log.warning("removed %s, left by a killed run", stale)
     serve_health(settings.health_host, settings.worker_health_port, healthy)
     celery.worker_main(["worker", "-Q", QUEUE, "--concurrency", "1", "--prefetch-multiplier", "1",
                         "--loglevel", loglevel, "--without-gossip", "--without-mingle"])

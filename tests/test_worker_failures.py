@@ -132,3 +132,17 @@ def test_petabencana_down_is_retried_then_failed(stack, worker):
     stack.send_task(FLOOD, flood_id="2017022109-6-rw", data_source="petabencana")
     row = finished(stack, "2017022109-6-rw", attempts=2, timeout=180)
     assert "attempt 2 of 2" in row["error"] and "not retried" in row["error"]
+
+
+def test_worker_start_up_removes_what_killed_runs_left(stack, worker):
+    import os
+
+    extracted = stack.root / "shakemaps-extracted"
+    extracted.mkdir(exist_ok=True)
+    dead = extracted / f".20200102030405.{os.uname().nodename.replace('.', '-')}.999999999.x.tmp"
+    (dead / "half").mkdir(parents=True)
+    live = extracted / f".20200102030405.{os.uname().nodename.replace('.', '-')}.{os.getpid()}.y.tmp"
+    live.mkdir()  # a run that is alive (this test process) keeps its staging folder
+    worker()
+    assert not dead.exists() and live.exists()
+    live.rmdir()
