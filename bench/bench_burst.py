@@ -15,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -68,6 +69,30 @@ class BurstStack(Stack):
         log = self.root / f"{name}.log"
         text = log.read_text(errors="replace") if log.exists() else ""
         return len(re.findall(r"Task realtime\.tasks\.earthquake\.process_shake\[[^\]]+\] succeeded", text))
+
+
+def cpu_seconds(stack: Stack) -> float:
+    """CPU seconds used so far by the stack's processes and all their descendants (reaped ones included)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process just ended
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    wanted = {process.pid for process in stack.processes.values()}
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in wanted} - wanted
+        grew, wanted = bool(more), wanted | more
+    total = 0
+    for pid in wanted:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def make_grids(folder: Path, count: int, first: int) -> list[Path]:
@@ -127,18 +152,21 @@ def check_once(stack: Stack, ids: set[str]) -> str:
     return f"{len(ids)} events, each 1 ledger row pushed at attempt 1, 1 web app event with en+id reports"
 
 
-def burst(stack: Stack, grids: list[Path], spread: float, workers: list[str]) -> tuple[float, dict[str, int]]:
+def burst(stack: Stack, grids: list[Path], spread: float, workers: list[str]) -> tuple[float, float, dict[str, int]]:
+    """(seconds from the first drop until all are pushed, CPU seconds the stack used meanwhile, tasks per worker)"""
     ids = {grid.parent.name for grid in grids}
     before = {name: stack.tasks_done(name) for name in workers}
+    cpu_before = cpu_seconds(stack)
     start = drop(stack, grids, spread)
     wait_until(lambda: all_pushed(stack, ids), 900, interval=0.1, what="all events pushed")
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds(stack) - cpu_before
 
     def shares() -> dict[str, int] | None:  # a task logs "succeeded" just after its push: wait for the last line
         done = {name: stack.tasks_done(name) - before[name] for name in workers}
         return done if sum(done.values()) >= len(ids) else None
 
-    return seconds, wait_until(shares, 30, what="worker logs")
+    return seconds, cpu, wait_until(shares, 30, what="worker logs")
 
 
 def main() -> None:
@@ -171,10 +199,11 @@ def main() -> None:
                     workers.append("worker2")
                 grids = make_grids(root / "incoming", args.events, first)
                 first += args.events
-                seconds, shares = burst(stack, grids, args.spread, workers)
+                seconds, cpu, shares = burst(stack, grids, args.spread, workers)
                 verdict = check_once(stack, {grid.parent.name for grid in grids})
                 times[count].append(seconds)
                 print(f"round {n + 1}, {count} worker(s): {seconds:.1f} s from the first drop to all pushed; "
+                      f"stack CPU {cpu:.0f} s ({cpu / seconds:.2f} cores busy on average); "
                       f"tasks per worker {shares}; {verdict}", flush=True)
                 if count == 2:
                     stack.stop("worker2")
