@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import rasterio
-
 POPULATION = Path("exposure/population.tif")
 FLOOD_POPULATION = Path("exposure/flood_population.gpkg")
 PLACES = Path("context/places.geojson")
@@ -56,5 +54,7 @@ class AnalysisData:
 
     def population_source(self) -> str:
         """Who made the population raster, from its SOURCE tag, for report footers."""
+        import rasterio  # here, not at import: a CLI refusal should not pay for GDAL
+
         with rasterio.open(self.population) as dataset:
             return dataset.tags().get(POPULATION_SOURCE_TAG, f"{POPULATION} (source not recorded)")

@@ -16,10 +16,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from realtime.analysis_data import AnalysisDataError
-from realtime.earthquake.grid import ShakeGridError
-from realtime.earthquake.impact import ImpactOptions
-from realtime.earthquake.places import PlacesError
 from realtime.settings import get_settings
 
 app = typer.Typer(
@@ -63,7 +59,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _options() -> ImpactOptions:
+def _options():
+    from realtime.earthquake.impact import ImpactOptions
+
     settings = get_settings()
     return ImpactOptions(
         fatality_model=settings.fatality_model,
@@ -73,18 +71,22 @@ def _options() -> ImpactOptions:
 
 
 def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source_type: Optional[str]):
+    """Check the grid first, with light imports, so a refusal is quick; then load the pipeline and run it."""
+    from realtime.earthquake.grid import ShakeGridError, read_shake_grid
     from realtime.earthquake.shake_id import folder_event_id
+
+    settings = get_settings()
+    _stop_cleanly_on_sigterm()
+    try:  # inside an event folder, the folder names the event
+        checked = read_shake_grid(grid, source_type=source_type, expected_id=folder_event_id(grid))
+    except ShakeGridError as exc:
+        _fail(str(exc))
     from realtime.pipeline import process_shake
     from realtime.services import INPUT_ERRORS
     from realtime.summary import print_shake_summary
 
-    settings = get_settings()
-    _stop_cleanly_on_sigterm()
+    output = output or settings.extract_dir_for(checked.event.source_type)
     try:
-        if output is None:
-            from realtime.earthquake.grid import read_shake_grid
-
-            output = settings.extract_dir_for(source_type or read_shake_grid(grid).event.source_type)
         with console.status("processing") as status:
             result = process_shake(
                 grid,
@@ -96,7 +98,7 @@ def _run_process(grid: Path, analysis_data: Path, output: Optional[Path], source
                 locales=settings.locales,
                 templates_dir=settings.templates_dir,
                 progress=lambda step: status.update(f"{grid.name}: {step}"),
-                expected_id=folder_event_id(grid),  # inside an event folder, the folder names the event
+                grid=checked,
             )
     except INPUT_ERRORS as exc:
         _fail(str(exc))
@@ -178,12 +180,11 @@ def flood_process(
     output: Optional[Path] = typer.Option(None, help="Where <flood_id>/ is written. Default: REALTIME_FLOOD_EXTRACT_DIR."),
 ) -> None:
     """Fetch (or read) the flood state, keep it in FLOODMAPS_DIR, and compute who is affected."""
+    from realtime.analysis_data import AnalysisDataError
     from realtime.flood.flood_id import FloodIdError, flood_id_for
     from realtime.flood.history import SnapshotConflict
     from realtime.flood.snapshot import FloodSourceError
-    from realtime.flood_pipeline import process_flood
     from realtime.flood_sources import load_snapshot, source_name
-    from realtime.summary import print_flood_summary
 
     settings = get_settings()
     now = datetime.now(timezone.utc)
@@ -195,6 +196,8 @@ def flood_process(
                 source.value, file=file, url=settings.petabencana_url, params=settings.petabencana_params,
                 timeout=settings.petabencana_timeout,
             )
+            from realtime.flood_pipeline import process_flood  # after the checks: a refusal stays quick
+
             result = process_flood(
                 raw, snapshot, flood_id, source_name(source.value, file),
                 settings.floodmaps_dir, analysis_data or settings.analysis_data_dir, output or settings.flood_extract_dir,
@@ -205,6 +208,8 @@ def flood_process(
         _fail(str(exc))
     except Exception as exc:
         _unexpected(file or source.value, exc)
+    from realtime.summary import print_flood_summary
+
     console.print(f"snapshot kept in {result.snapshot_path}")
     if result.status == "no_impact":
         console.print(f"[bold]No flood impact:[/] {result.message}. No report made, nothing to push.")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from realtime.analysis_data import AnalysisData
-from realtime.earthquake.grid import parse_shake_grid, read_grid_bytes
+from realtime.earthquake.grid import ShakeGrid, read_shake_grid
 from realtime.earthquake.impact import ImpactOptions, analyse_shake
 from realtime.earthquake.places import load_places
 from realtime.earthquake.products import IMPACT_JSON, write_json, write_products
@@ -65,20 +65,20 @@ def process_shake(
     templates_dir: Path | None = None,
     progress: Progress | None = None,
     expected_id: str | None = None,
-    grid_bytes: bytes | None = None,
+    grid: ShakeGrid | None = None,
     still_current: Callable[[], bool] | None = None,
 ) -> ProcessResult:
     """Process one grid.xml into ``output_root/<shake_id>/``, replacing any earlier run.
 
     With `locales` empty or None no report is rendered (analysis only). `expected_id` is the
-    event folder's id (a grid naming another event is refused); `grid_bytes` are the bytes
-    already read and hashed by the caller; `still_current` is asked just before the swap, and
-    when the grid changed meanwhile nothing is kept (`GridSuperseded`).
+    event folder's id (a grid naming another event is refused); `grid` is the grid already
+    read and checked by the caller; `still_current` is asked just before the swap, and when
+    the grid changed meanwhile nothing is kept (`GridSuperseded`).
     """
     clock = Stopwatch(progress)
     clock.step("read grid")
-    data = read_grid_bytes(grid_path) if grid_bytes is None else grid_bytes
-    grid = parse_shake_grid(data, name=str(grid_path), source_type=source_type, expected_id=expected_id)
+    if grid is None:
+        grid = read_shake_grid(grid_path, source_type=source_type, expected_id=expected_id)
     clock.step("analyse impact")
     data = AnalysisData(Path(analysis_data))
     impact = analyse_shake(grid, data, options)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from realtime.analysis_data import AnalysisDataError
-from realtime.earthquake.grid import ShakeGridError, read_grid_bytes
+from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_grid_bytes
 from realtime.earthquake.impact import ImpactOptions
 from realtime.earthquake.places import PlacesError
 from realtime.earthquake.shake_id import GRID_LOCATIONS, is_shake_id
@@ -136,10 +136,11 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
         return Outcome("gave-up", key, None, f"gave up after {settings.max_attempts} attempts")
     options = ImpactOptions(settings.fatality_model, settings.places_limit, settings.location_min_population)
     try:
+        parsed = parse_shake_grid(data, name=str(grid), source_type=source_type, expected_id=event_id)
         result = process_shake(grid, settings.analysis_data_dir, settings.extract_dir_for(source_type),
                                now=datetime.now(timezone.utc), source_type=source_type, options=options,
                                locales=settings.locales, templates_dir=settings.templates_dir,
-                               expected_id=event_id, grid_bytes=data, still_current=lambda: _holds(grid, key))
+                               grid=parsed, still_current=lambda: _holds(grid, key))
     except GridSuperseded as exc:
         ledger.set_state(key, "superseded", error=str(exc))
         log.warning("shake %s: %s", event_id, exc)
