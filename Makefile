@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(PY) bench/bench_earthquake.py
 	$(PY) bench/bench_shake_process.py
 	$(PY) bench/bench_flood.py
+	$(PY) bench/bench_refusals.py
+	$(PY) bench/bench_great_quake.py
+	$(PY) bench/bench_burst.py
 
 apt-runtime:
 	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_RUNTIME)"
