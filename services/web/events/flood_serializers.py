@@ -19,7 +19,7 @@ from events.ids import flood_id_problem
 from events.models import Flood, FloodReport
 from events.serializers import CanonicalFilesMixin, ImpactField, api_url, check_language, file_url
 from events.uploads import count_flooded, layer_file, parse_json_bytes, pdf_file, read_flood_snapshot
-from realtime.flood.flood_id import parse_flood_id
+from realtime.ids import parse_flood_id
 
 
 def check_flood_id(event_id: str) -> str:

@@ -21,7 +21,7 @@ from rest_framework.reverse import reverse
 from events.ids import shake_id_problem
 from events.models import Earthquake, EarthquakeReport
 from events.uploads import check_json_depth, layer_file, loads_json, pdf_file, png_file
-from realtime.earthquake.shake_id import SOURCE_TYPES
+from realtime.ids import SOURCE_TYPES
 
 PUSH_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # INASAFE_REALTIME_DATETIME_FORMAT of the processor
 
