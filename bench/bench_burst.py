@@ -32,7 +32,7 @@ from stack import Stack, free_port, wait_until  # noqa: E402
 
 from realtime.demo_data import init_demo_analysis_data  # noqa: E402
 from realtime.earthquake.scenario import write_scenario  # noqa: E402
-from realtime.ledger import ledger_at  # noqa: E402
+from realtime.runtime.ledger import ledger_at  # noqa: E402
 
 # Stack.env() has short test timings; a burst is measured with the production defaults (realtime/settings.py).
 PRODUCTION = {

@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from stack import Stack, wait_until  # noqa: E402
 
 from realtime.demo_data import init_demo_analysis_data  # noqa: E402
-from realtime.pipeline import process_shake  # noqa: E402
+from realtime.pipeline.shake import process_shake  # noqa: E402
 
 GRID = REPO.parent / "shared" / "fixtures" / "earthquake" / "shakemaps" / "20180220163351" / "grid.xml"
 

@@ -131,7 +131,7 @@ def child(kind: str, workdir: Path, population: Path, threads: int, grid: Path, 
         start = time.perf_counter()
         result = {"total": floor_sum(spec, population, threads)}
     else:  # a whole `shake process`, analysis only (no report locales)
-        from realtime.pipeline import process_shake
+        from realtime.pipeline.shake import process_shake
 
         processed = process_shake(grid, workdir / "great-quake-data", workdir / "great-quake-out",
                                   now=datetime.now(timezone.utc), locales=[])

@@ -28,9 +28,9 @@ from hostile_floods import CASES as FLOOD_CASES, VALID_FLOOD_ID  # noqa: E402
 from hostile_grids import write_cases as write_grid_cases  # noqa: E402
 
 from realtime.demo_data import init_demo_analysis_data  # noqa: E402
-from realtime.earthquake.shake_id import folder_event_id  # noqa: E402
+from realtime.ids import folder_event_id  # noqa: E402
 from realtime.flood.snapshot import parse_snapshot  # noqa: E402
-from realtime.pipeline import process_shake  # noqa: E402
+from realtime.pipeline.shake import process_shake  # noqa: E402
 
 
 def timed(call, runs: int) -> float:

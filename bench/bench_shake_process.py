@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from realtime.demo_data import init_demo_analysis_data
-from realtime.pipeline import process_shake
+from realtime.pipeline.shake import process_shake
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = REPO.parent / "shared" / "fixtures" / "earthquake" / "shakemaps" / "20180220163351" / "grid.xml"

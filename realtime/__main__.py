@@ -1,3 +1,3 @@
-from realtime.cli import main
+from realtime.cli.main import main
 
 main()

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+IMPACT_JSON = "impact.json"  # every event folder's record of what it holds and where it came from
+
 # A run killed by SIGKILL or a hard time limit cannot clean up after itself. Its staging folder
 # says which host and process made it, so the next run can tell a dead run's leftovers from a
 # live run's work; a folder older than this is stale whoever made it (no run lasts that long).
@@ -94,6 +96,10 @@ def replacing_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def write_json(path: Path, document: dict) -> None:
+    Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file so that readers see either the old or the new content."""
     path = Path(path)
@@ -122,6 +128,6 @@ def file_sha256(path: Path) -> str:
 def processed_input_sha256(folder: Path) -> str | None:
     """The sha256 of the input an event folder's products were made from (from its impact.json)."""
     try:
-        return json.loads((Path(folder) / "impact.json").read_text(encoding="utf-8"))["input"]["sha256"]
+        return json.loads((Path(folder) / IMPACT_JSON).read_text(encoding="utf-8"))["input"]["sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         return None

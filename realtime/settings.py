@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from realtime.ids import CORRECTED_ID_PATTERN, INITIAL_ID_PATTERN
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
@@ -46,9 +48,9 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(3.0, validation_alias="REALTIME_SETTLE_SECONDS")
     reconcile_seconds: float = Field(300.0, validation_alias="REALTIME_RECONCILE_SECONDS")
     reconcile_max_age_days: float = Field(7.0, validation_alias="REALTIME_RECONCILE_MAX_AGE_DAYS")
-    initial_id_pattern: str = Field(r"[0-9]{14}\Z", validation_alias="REALTIME_INITIAL_ID_PATTERN")
+    initial_id_pattern: str = Field(INITIAL_ID_PATTERN + r"\Z", validation_alias="REALTIME_INITIAL_ID_PATTERN")
     corrected_id_pattern: str = Field(
-        r"[0-9]{14}_[0-9]{1,3}_-?[0-9]{1,6}_-?[0-9]{1,7}_[0-9]{14}\Z", validation_alias="REALTIME_CORRECTED_ID_PATTERN"
+        CORRECTED_ID_PATTERN + r"\Z", validation_alias="REALTIME_CORRECTED_ID_PATTERN"
     )
     max_attempts: int = Field(3, validation_alias="REALTIME_MAX_ATTEMPTS")
     retry_delay: float = Field(60.0, validation_alias="REALTIME_RETRY_DELAY")  # doubles each attempt

@@ -138,7 +138,7 @@ class Stack:
                               capture_output=True, text=True, timeout=300)
 
     def ledger_rows(self, event_id: str) -> list[dict]:
-        from realtime.ledger import ledger_at
+        from realtime.runtime.ledger import ledger_at
 
         return ledger_at(self.root / "state").events(event_id=event_id)
 

@@ -10,7 +10,7 @@ from servers import REPO, free_port, stop
 from stack import wait_until
 
 SEND = """
-from realtime.celery_app import app
+from realtime.runtime.celery_app import app
 print(app.send_task("realtime.tasks.generic.check_broker_connection", queue="inasafe-realtime").get(timeout=60))
 """
 

@@ -17,7 +17,7 @@ from shapely.geometry import box
 from conftest import FLOOD_SNAPSHOT
 from realtime.analysis_data import AnalysisData
 from realtime.flood.exposure import people_per_polygon_vector
-from realtime.flood.flood_id import FloodIdError, flood_id_for, parse_flood_id
+from realtime.ids import FloodIdError, flood_id_for, parse_flood_id
 from realtime.flood.history import SnapshotConflict, save_snapshot
 from realtime.flood.impact import NoFloodImpact, analyse_flood
 from realtime.flood.needs import load_needs_profile, minimum_needs
@@ -200,7 +200,7 @@ def test_every_rw_of_jakarta_is_within_the_limits(fixtures):
 def test_a_snapshot_the_analysis_cannot_use_is_not_kept(tmp_path, raw):
     """Keeping it would refuse every later snapshot for the same flood id as a conflict."""
     from realtime.analysis_data import AnalysisDataError
-    from realtime.flood_pipeline import process_flood
+    from realtime.pipeline.flood import process_flood
 
     floodmaps = tmp_path / "floodmaps"
     with pytest.raises(AnalysisDataError):

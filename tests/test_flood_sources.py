@@ -1,4 +1,4 @@
-"""realtime.flood_sources against a real local HTTP server (no mocking of requests/urllib3)."""
+"""realtime.flood.source against a real local HTTP server (no mocking of requests/urllib3)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from realtime import flood_sources
+from realtime.flood import source as flood_sources
 from realtime.flood.snapshot import FloodSourceError
-from realtime.flood_sources import fetch_petabencana, load_snapshot, read_snapshot_file
+from realtime.flood.source import fetch_petabencana, load_snapshot, read_snapshot_file
 from realtime.settings import Settings
 
 SNAPSHOT = Path("flood") / "petabencana-2017022105.json"

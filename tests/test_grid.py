@@ -10,7 +10,7 @@ import pytest
 
 from conftest import GRID_CORRECTED, GRID_INITIAL, GRID_PAPUA, GRID_ZIP
 from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_shake_grid
-from realtime.earthquake.shake_id import is_corrected_id, is_initial_id, source_type_of
+from realtime.ids import is_corrected_id, is_initial_id, source_type_of
 
 WIB = timedelta(hours=7)
 

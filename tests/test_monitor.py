@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GRID_CORRECTED, GRID_INITIAL, GRID_PAPUA
-from realtime.monitor import MonitorLocked, ShakeMonitor, acquire_lock, ignored, run_monitor
+from realtime.runtime.monitor import MonitorLocked, ShakeMonitor, acquire_lock, ignored, run_monitor
 from realtime.settings import Settings
 
 

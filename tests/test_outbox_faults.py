@@ -18,7 +18,7 @@ import pytest
 
 from stack import Stack, wait_until
 from test_e2e_services import event_with_reports, scenario, upload_by_rename
-from realtime.ledger import ledger_at
+from realtime.runtime.ledger import ledger_at
 
 pytestmark = pytest.mark.slow
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-length", "date", "server"}

@@ -21,8 +21,9 @@ import requests
 
 from conftest import GRID_INITIAL, run_cli
 from servers import django_shell, free_port, web_app, web_env
-from realtime.ledger import EventKey, ledger_at
-from realtime.push import RealtimeRest, deliver_pending
+from realtime.runtime.ledger import EventKey, ledger_at
+from realtime.runtime.outbox import deliver_pending
+from realtime.runtime.rest import RealtimeRest
 
 SHAKE_ID = "20180220163351"
 USER = ("test@realtime.inasafe.org", "t3st-pass")
@@ -31,7 +32,7 @@ USER = ("test@realtime.inasafe.org", "t3st-pass")
 @pytest.fixture(scope="module")
 def products(fixtures, demo_data, tmp_path_factory) -> Path:
     """One real product folder (impact.json, layers, en and id reports) from the pipeline."""
-    from realtime.pipeline import process_shake
+    from realtime.pipeline.shake import process_shake
 
     result = process_shake(GRID_INITIAL, demo_data, tmp_path_factory.mktemp("products"),
                            now=datetime(2024, 1, 1, tzinfo=timezone.utc), source_type="initial", locales=["en", "id"])

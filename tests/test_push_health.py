@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from servers import REPO, free_port, stop, wait_for_port
-from realtime.health import serve_health
+from realtime.runtime.health import serve_health
 from realtime.settings import Settings
 
 

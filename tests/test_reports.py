@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from conftest import GRID_CORRECTED, GRID_INITIAL, GRID_PAPUA, REPO
-from realtime.pipeline import process_shake
+from realtime.pipeline.shake import process_shake
 from realtime.reporting import formatting
 from realtime.reporting.i18n import translations
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from realtime.earthquake.mmi import N_, ROMANS
+from realtime.earthquake.mmi import ROMANS
+from realtime.text import N_
 
 # PAGER empirical model for Indonesia (Jaiswal & Wald 2010; usgs/pager fatality.xml, ccode ID).
 PAGER_THETA = 13.248768

@@ -21,7 +21,7 @@ from affine import Affine
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from realtime.earthquake.shake_id import SOURCE_TYPES, is_shake_id, source_type_of
+from realtime.ids import SOURCE_TYPES, is_shake_id, source_type_of
 
 MAX_GRID_BYTES = 256 * 1024 * 1024  # a ShakeMap v4 grid at its 500k-node cap is ~24 MB
 # Everything before <grid_data> is a few hundred bytes in real grids (1.4 kB with 11 fields): a header

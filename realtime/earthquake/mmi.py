@@ -11,10 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def N_(message: str) -> str:
-    """Mark a string for the translation catalog; reports translate it when rendering."""
-    return message
+from realtime.text import N_
 
 
 @dataclass(frozen=True)

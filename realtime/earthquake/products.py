@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -12,16 +11,12 @@ import rasterio
 from realtime.earthquake.grid import ShakeGrid
 from realtime.earthquake.impact import ShakeImpact
 from realtime.earthquake.places import PlaceImpact
+from realtime.event_folder import IMPACT_JSON, write_json
 
-IMPACT_JSON = "impact.json"
 MMI_TIF = "mmi.tif"
 CONTOURS = "contours.geojson"
 PLACES = "places.geojson"
 POPULATION_PREVIEW = "population.tif"
-
-
-def write_json(path: Path, document: dict) -> None:
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_mmi_tif(path: Path, grid: ShakeGrid) -> None:

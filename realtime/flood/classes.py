@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from realtime.earthquake.mmi import N_
+from realtime.text import N_
 
 
 @dataclass(frozen=True)

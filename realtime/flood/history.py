@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from realtime.event_folder import write_atomic
-from realtime.flood.flood_id import parse_flood_id
+from realtime.ids import parse_flood_id
 
 SNAPSHOT_NAME = "flood_data.json"
 

@@ -13,7 +13,7 @@ from realtime import SOFTWARE_NAME, __version__
 from realtime.analysis_data import AnalysisData
 from realtime.flood.classes import CLASS_BY_STATE, FLOOD_CLASSES, MIN_AFFECTED_STATE
 from realtime.flood.exposure import people_per_polygon_raster, people_per_polygon_vector
-from realtime.flood.flood_id import parse_flood_id
+from realtime.ids import parse_flood_id
 from realtime.flood.needs import load_needs_profile, load_vulnerability_ratios, minimum_needs, vulnerable_groups
 from realtime.flood.snapshot import FloodArea, FloodSnapshot
 

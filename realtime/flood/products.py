@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from realtime.earthquake.products import IMPACT_JSON, write_json
+from realtime.event_folder import IMPACT_JSON, write_json
 from realtime.flood.history import SNAPSHOT_NAME
 from realtime.flood.impact import FloodImpact
 

@@ -25,6 +25,7 @@ from shapely.geometry.polygon import orient  # noqa: E402
 from shapely.ops import unary_union  # noqa: E402
 
 from realtime.flood.classes import CLASS_BY_STATE, FLOOD_CLASSES, MIN_AFFECTED_STATE  # noqa: E402
+from realtime.flood.products import IMPACT_GEOJSON  # noqa: E402
 from realtime.reporting.map_parts import (  # noqa: E402
     Bounds, MapContext, degree_axes, draw_basemap, draw_population, label_points, north_arrow, scale_bar,
 )
@@ -32,7 +33,6 @@ from realtime.reporting.map_parts import (  # noqa: E402
 MAP_PNG = "map.png"
 THUMB_PNG = "thumb-map.png"
 JAKARTA: Bounds = (106.68, -6.38, 106.98, -6.08)  # shown when a document has no areas at all
-IMPACT_GEOJSON = "impact.geojson"  # unless the document's products name another file
 KM_PER_DEGREE = 111.32
 MIN_SPAN_KM = 8.0  # a flood in one village still shows its neighbourhood
 LABELLED_VILLAGES = 8

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from realtime.earthquake.mmi import N_
+from realtime.text import N_
 from realtime.flood.classes import CLASS_BY_KEY, CLASS_BY_STATE, FLOOD_CLASSES
 from realtime.reporting import formatting
 from realtime.reporting.flood_map import MAP_PNG, THUMB_PNG, draw_flood_map, draw_flood_thumbnail, village_label

@@ -21,6 +21,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from realtime.earthquake.mmi import MMI_CLASSES  # noqa: E402
+from realtime.earthquake.products import CONTOURS, MMI_TIF, PLACES, POPULATION_PREVIEW  # noqa: E402
 from realtime.reporting.map_parts import (  # noqa: E402
     MapContext, degree_axes, draw_basemap, draw_population, label_points, north_arrow, scale_bar,
 )
@@ -48,14 +49,14 @@ def draw_shake_map(folder: Path, document: dict, context: MapContext, size_inche
     bounds = (west, south, east, north)
     if context.basemap:
         draw_basemap(ax, context.basemap, bounds)
-    with rasterio.open(folder / "mmi.tif") as dataset:
+    with rasterio.open(folder / MMI_TIF) as dataset:
         mmi = dataset.read(1)
         b = dataset.bounds
     ax.imshow(mmi, extent=(b.left, b.right, b.bottom, b.top), cmap=MMI_CMAP, norm=MMI_NORM, alpha=0.45, zorder=2,
               interpolation="bilinear")
-    preview = folder / "population.tif"  # written by the exposure step; else read the analysis raster
+    preview = folder / POPULATION_PREVIEW  # written by the exposure step; else read the analysis raster
     draw_population(ax, preview if preview.exists() else context.population, bounds)
-    contours = json.loads((folder / "contours.geojson").read_text())
+    contours = json.loads((folder / CONTOURS).read_text())
     for feature in contours["features"]:
         props = feature["properties"]
         if props["roman"] is None:
@@ -70,7 +71,7 @@ def draw_shake_map(folder: Path, document: dict, context: MapContext, size_inche
     epicentre = (document["event"]["longitude"], document["event"]["latitude"])
     ax.plot(*epicentre, marker="*", markersize=16, markerfacecolor="#d7191c", markeredgecolor="black", zorder=10)
     degree_axes(ax, bounds)
-    places = json.loads((folder / "places.geojson").read_text())["features"]
+    places = json.loads((folder / PLACES).read_text())["features"]
     _label_places(ax, places)
     scale_bar(ax, bounds)
     north_arrow(ax, bounds)

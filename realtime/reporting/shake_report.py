@@ -12,7 +12,8 @@ from functools import partial
 from pathlib import Path
 
 from realtime.earthquake.fatalities import FATALITY_MODELS
-from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, N_, mmi_class_of
+from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, mmi_class_of
+from realtime.text import N_
 from realtime.reporting import formatting
 from realtime.reporting.i18n import translations
 from realtime.reporting.report_parts import render_locales, render_page

@@ -1,9 +1,11 @@
-"""Celery tasks, called by name by the monitor and the web app. Thin: they call the core."""
+"""Celery tasks, called by name by the monitor and the web app. Thin: they call the job."""
 import logging
 
-from realtime.celery_app import app
-from realtime.services import BadInput, Outcome, flush_outbox, handle_shake
+from realtime.runtime.celery_app import app
+from realtime.runtime.jobs import BadInput, Outcome
+from realtime.runtime.shake_job import handle_shake
 from realtime.settings import get_settings
+from realtime.tasks.common import retry_later, schedule_flush
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +23,3 @@ def process_shake(self, event_id=None, grid_file=None, source_type="initial", fo
     if outcome.status == "done":
         schedule_flush(settings)
     return outcome.as_dict()
-
-
-def retry_later(task, settings, outcome: Outcome) -> None:
-    """A failure that may pass (disk full, an API down) is tried again, later each time, while attempts remain."""
-    if outcome.retry:
-        countdown = settings.retry_delay * 2 ** task.request.retries
-        log.warning("%s: retry in %.0f s", outcome.key.event_id if outcome.key else "task", countdown)
-        raise task.retry(countdown=countdown, max_retries=settings.max_attempts)
-
-
-def schedule_flush(settings) -> None:
-    """Deliver now; when the web app is down, try again later from the queue (backoff in the outbox)."""
-    from realtime.tasks.push import flush_outbox_task
-
-    delivered, pending = flush_outbox(settings)
-    if pending and settings.push_configured:
-        flush_outbox_task.apply_async(countdown=5)

@@ -1,11 +1,12 @@
 import logging
 
-from realtime.celery_app import app
-from realtime.flood.flood_id import FloodIdError
 from realtime.flood.history import snapshot_path
-from realtime.services import BadInput, handle_flood
+from realtime.ids import FloodIdError
+from realtime.runtime.celery_app import app
+from realtime.runtime.flood_job import handle_flood
+from realtime.runtime.jobs import BadInput
 from realtime.settings import get_settings
-from realtime.tasks.earthquake import retry_later, schedule_flush
+from realtime.tasks.common import retry_later, schedule_flush
 
 log = logging.getLogger(__name__)
 

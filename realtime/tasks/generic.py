@@ -1,4 +1,4 @@
-from realtime.celery_app import app
+from realtime.runtime.celery_app import app
 
 
 @app.task(name="realtime.tasks.generic.check_broker_connection")

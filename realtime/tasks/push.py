@@ -1,7 +1,8 @@
 import time
 
-from realtime.celery_app import app
-from realtime.services import flush_outbox, ledger_for
+from realtime.runtime.celery_app import app
+from realtime.runtime.jobs import ledger_for
+from realtime.runtime.outbox import flush_outbox
 from realtime.settings import get_settings
 
 

@@ -30,7 +30,7 @@ case "$role" in
         ;;
     flower)
         echo "http://127.0.0.1:${REALTIME_FLOWER_PORT:-5555}/healthcheck" > "$health_file"
-        exec celery --app realtime.celery_app flower --port="${REALTIME_FLOWER_PORT:-5555}" "$@"
+        exec celery --app realtime.runtime.celery_app flower --port="${REALTIME_FLOWER_PORT:-5555}" "$@"
         ;;
     demo)
         exec realtime demo "$@"

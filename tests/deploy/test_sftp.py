@@ -264,7 +264,7 @@ def test_rsync_cannot_download_or_delete(receiver, uploads, tmp_path):
 
 
 def test_the_monitor_queues_both_uploads(receiver, uploads, tmp_path):
-    from realtime.monitor import ShakeMonitor
+    from realtime.runtime.monitor import ShakeMonitor
     from realtime.settings import Settings
 
     settings = Settings(SHAKEMAPS_DIR=receiver.upload_root / "shakemaps",

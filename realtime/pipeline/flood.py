@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 from realtime.analysis_data import AnalysisData
-from realtime.earthquake.products import IMPACT_JSON, write_json
+from realtime.event_folder import IMPACT_JSON, write_json
 from realtime.event_folder import replacing_folder
 from realtime.flood.history import check_snapshot, save_snapshot
 from realtime.flood.impact import NoFloodImpact, analyse_flood
 from realtime.flood.products import write_flood_products
 from realtime.flood.snapshot import FloodSnapshot
-from realtime.pipeline import Progress, Stopwatch
+from realtime.pipeline.steps import Progress, Stopwatch
 from realtime.reporting.flood_report import render_flood_reports
 from realtime.reporting.map_parts import MapContext
 from realtime.reporting.report_parts import default_templates_dir

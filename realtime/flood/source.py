@@ -148,7 +148,7 @@ def load_snapshot(
 ) -> tuple[bytes, FloodSnapshot]:
     """Fetch or read a snapshot and parse it; returns (raw bytes as received, parsed snapshot).
 
-    `source` is "petabencana" (url/params default to the settings) or "file"
+    `source` is "petabencana" (with `url` and `params`) or "file"
     (alias "hazard_file") with `file` given.
     """
     kind = SOURCES.get(str(source).strip().lower())
@@ -161,11 +161,7 @@ def load_snapshot(
         raw = read_snapshot_file(Path(file))
         return raw, parse_snapshot(raw, name=str(file))
     if url is None or params is None:
-        from realtime.settings import get_settings
-
-        settings = get_settings()
-        url = settings.petabencana_url if url is None else url
-        params = settings.petabencana_params if params is None else params
+        raise FloodSourceError("the PetaBencana source needs its URL and query (REALTIME_PETABENCANA_URL)")
     raw = fetch_petabencana(url, params, timeout=timeout)
     return raw, parse_snapshot(raw, name=_public_url(url))
 

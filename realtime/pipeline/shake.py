@@ -6,7 +6,6 @@ explicit paths and the time "now", so it reads no settings itself.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +15,12 @@ from realtime.analysis_data import AnalysisData
 from realtime.earthquake.grid import ShakeGrid, read_shake_grid
 from realtime.earthquake.impact import ImpactOptions, analyse_shake
 from realtime.earthquake.places import load_places
-from realtime.earthquake.products import IMPACT_JSON, write_json, write_products
-from realtime.event_folder import replacing_folder
+from realtime.earthquake.products import write_products
+from realtime.event_folder import IMPACT_JSON, replacing_folder, write_json
+from realtime.pipeline.steps import Progress, Stopwatch
 from realtime.reporting.map_parts import MapContext
 from realtime.reporting.report_parts import default_templates_dir
 from realtime.reporting.shake_report import render_shake_reports
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -34,24 +32,6 @@ class ProcessResult:
 
 class GridSuperseded(RuntimeError):
     """The grid file changed while it was processed: these products are stale and are not kept."""
-
-
-class Stopwatch:
-    def __init__(self, progress: Progress | None):
-        self.progress = progress or (lambda step: None)
-        self.timings: dict[str, float] = {}
-        self._step: str | None = None
-        self._start = 0.0
-
-    def step(self, name: str) -> None:
-        self.stop()
-        self.progress(name)
-        self._step, self._start = name, time.perf_counter()
-
-    def stop(self) -> None:
-        if self._step:
-            self.timings[self._step] = time.perf_counter() - self._start
-            self._step = None
 
 
 def process_shake(

@@ -27,10 +27,10 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_grid_bytes
-from realtime.earthquake.shake_id import GRID_LOCATIONS
 from realtime.event_folder import processed_input_sha256
-from realtime.ledger import EventKey
-from realtime.services import ledger_for
+from realtime.ids import GRID_LOCATIONS
+from realtime.runtime.jobs import ledger_for
+from realtime.runtime.ledger import EventKey
 from realtime.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`realtime monitor|worker|status|push|config` and `shake reprocess`: the long-running services."""
+"""`realtime monitor|worker|status|push|config`: the long-running services and their ledger."""
 
 from __future__ import annotations
 
@@ -12,19 +12,12 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from realtime.cli import app, console, err_console, shake_app
+from realtime.cli.common import console, err_console, service_logging
 from realtime.settings import get_settings
 
 log = logging.getLogger("realtime")
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("weasyprint", "fontTools", "matplotlib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-@app.command("config")
 def config() -> None:
     """Print the effective settings (secrets masked)."""
     table = Table(title="Effective settings")
@@ -35,16 +28,15 @@ def config() -> None:
     console.print(table)
 
 
-@app.command("monitor")
 def monitor(
     polling: Optional[bool] = typer.Option(None, "--polling/--inotify", help="Poll the folders (for NFS) instead of inotify. Default: REALTIME_MONITOR_POLLING."),
 ) -> None:
     """Watch SHAKEMAPS_DIR (and SHAKEMAPS_CORRECTED_DIR) and queue every complete new grid.xml."""
-    from realtime.celery_app import QUEUE, app as celery
-    from realtime.health import BrokerProbe, serve_health
-    from realtime.monitor import MonitorLocked, run_monitor
+    from realtime.runtime.celery_app import QUEUE, app as celery
+    from realtime.runtime.health import BrokerProbe, serve_health
+    from realtime.runtime.monitor import MonitorLocked, run_monitor
 
-    _logging()
+    service_logging()
     settings = get_settings()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -78,17 +70,16 @@ def monitor(
             state["server"].shutdown()
 
 
-@app.command("worker")
 def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> None:
     """Run the Celery worker for queue inasafe-realtime (processing, floods, pushes)."""
     from celery.signals import worker_ready
 
-    from realtime.celery_app import QUEUE, app as celery
+    from realtime.runtime.celery_app import QUEUE, app as celery
     from realtime.event_folder import remove_stale_work_folders
-    from realtime.health import BrokerProbe, serve_health
-    from realtime.services import flush_outbox
+    from realtime.runtime.health import BrokerProbe, serve_health
+    from realtime.runtime.outbox import flush_outbox
 
-    _logging()
+    service_logging()
     settings = get_settings()
     probe = BrokerProbe(celery)
 
@@ -114,14 +105,13 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
                         "--loglevel", loglevel, "--without-gossip", "--without-mingle"])
 
 
-@app.command("status")
 def status(
     event_id: Optional[str] = typer.Argument(None, help="Only this event (shake id or flood id)."),
     failed: bool = typer.Option(False, "--failed", help="Only failed event versions."),
     limit: int = typer.Option(50, help="Rows to show."),
 ) -> None:
     """Show the event ledger (seen, queued, processed, failed, pushed) and the push outbox (waiting, dead)."""
-    from realtime.services import ledger_for
+    from realtime.runtime.jobs import ledger_for
 
     ledger = ledger_for(get_settings())
     rows = ledger.events(event_id=event_id, failed_only=failed, limit=limit)
@@ -165,38 +155,6 @@ def _delivery(row: dict) -> str:
     return f"{row['kind']} {row['event_id']} ({row['sha256'][:8]}), {attempts} attempt{'' if attempts == 1 else 's'}"
 
 
-@shake_app.command("reprocess")
-def reprocess(
-    event_id: Optional[str] = typer.Argument(None, help="Shake id to process again."),
-    all_events: bool = typer.Option(False, "--all", help="Every event in the watched folders."),
-    since: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Events whose folder changed since DATE."),
-    source_type: str = typer.Option("initial", help="initial or corrected."),
-) -> None:
-    """Process events again now (same path as the worker), then push them."""
-    from realtime.services import BadInput, flush_outbox, handle_shake, watched_root
-
-    settings = get_settings()
-    if not (event_id or all_events or since):
-        err_console.print("[bold red]error:[/] give a shake id, --all or --since DATE")
-        raise typer.Exit(code=2)
-    root = watched_root(settings, source_type)
-    if event_id:
-        ids = [event_id]
-    else:
-        horizon = since.replace(tzinfo=timezone.utc).timestamp() if since else 0
-        ids = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.stat().st_mtime >= horizon)
-    for shake_id in ids:
-        try:
-            outcome = handle_shake(settings, shake_id, None, source_type, force=True)
-        except BadInput as exc:
-            console.print(f"{shake_id}: skipped ({exc})")
-            continue
-        console.print(f"{shake_id}: {outcome.status} {outcome.message}")
-    delivered, pending = flush_outbox(settings)
-    console.print(f"pushed {delivered}, {pending} waiting in the outbox")
-
-
-@app.command("push")
 def push(
     event_id: Optional[str] = typer.Argument(None, help="With --retry-dead: only this event's dead deliveries."),
     retry_dead: bool = typer.Option(
@@ -206,9 +164,10 @@ def push(
     pending: bool = typer.Option(True, "--pending", hidden=True, help="Kept for old scripts; always on."),
 ) -> None:
     """Deliver everything waiting in the outbox now, ignoring the backoff. Exit code 1 while some wait or are dead."""
-    from realtime.services import flush_outbox, ledger_for
+    from realtime.runtime.jobs import ledger_for
+    from realtime.runtime.outbox import flush_outbox
 
-    _logging()
+    service_logging()
     settings = get_settings()
     ledger = ledger_for(settings)
     if event_id and not retry_dead:

@@ -1,0 +1,85 @@
+"""What is sent to the web app for each hazard: the event, its products and its reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from realtime.event_folder import IMPACT_JSON
+from realtime.runtime.rest import PushError, RealtimeRest
+
+log = logging.getLogger(__name__)
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _zip(folder: Path, names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            if (folder / name).exists():
+                archive.write(folder / name, arcname=name)
+    return buffer.getvalue()
+
+
+def _files(folder: Path, names: dict[str, str]) -> dict:
+    return {field: (name, (folder / name).read_bytes()) for field, name in names.items()}
+
+
+def push_earthquake(client: RealtimeRest, folder: Path) -> None:
+    document = _read_json(folder / IMPACT_JSON)
+    shake_id, source_type = document["shake_id"], document["source_type"]
+    event = document["event"]
+    payload = {
+        "shake_id": shake_id,
+        "source_type": source_type,
+        "magnitude": event["magnitude"],
+        "time": event["time"],
+        "depth": event["depth_km"],
+        "location": {"type": "Point", "coordinates": [event["longitude"], event["latitude"]]},
+        "location_description": event["description"],
+        "felt": False,
+        "impact": document,
+    }
+    detail = f"earthquake/{shake_id}/{source_type}/"
+    client.upsert(detail, "earthquake/", json=payload)
+    products = [name for key, name in document["products"].items() if key != "reports"]
+    mmi_output = _zip(folder, [IMPACT_JSON, *products])
+    client.call("PUT", detail, files={"mmi_output": (f"{shake_id}-mmi-output.zip", mmi_output)})
+    for language, names in document["products"].get("reports", {}).items():
+        files = _files(folder, {"report_pdf": names["pdf"], "report_image": names["png"], "report_thumbnail": names["thumbnail"]})
+        client.upsert(f"earthquake-report/{shake_id}/{source_type}/{language}/",
+                      f"earthquake-report/{shake_id}/{source_type}/", data={"language": language}, files=files)
+    try:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        client.call("POST", "indicator/notify_shakemap_push/", data={"timestamp": stamp})
+    except PushError as exc:  # the indicator is a courtesy; the event itself is delivered
+        log.warning("push indicator not updated: %s", exc)
+
+
+def push_flood(client: RealtimeRest, folder: Path) -> None:
+    document = _read_json(folder / IMPACT_JSON)
+    flood_id = document["flood_id"]
+    data = {
+        "event_id": flood_id,
+        "time": document["time"],
+        "interval": document["duration_hours"],
+        "data_source": document["source"]["name"],
+        "source": document["source"]["schema"],
+        "region": "Jakarta",
+        "impact": json.dumps(document),
+    }
+    files = {
+        "hazard_layer": (f"{flood_id}-flood_data.json", (folder / document["products"]["hazard"]).read_bytes()),
+        "impact_layer": (f"{flood_id}-impact.zip", _zip(folder, [document["products"]["impact"], IMPACT_JSON])),
+    }
+    client.upsert(f"flood/{flood_id}/", "flood/", data=data, files=files)
+    for language, names in document["products"].get("reports", {}).items():
+        client.upsert(f"flood-report/{flood_id}/{language}/", f"flood-report/{flood_id}/",
+                      data={"language": language}, files=_files(folder, {"impact_map": names["pdf"]}))
