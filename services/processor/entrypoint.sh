@@ -33,7 +33,14 @@ case "$role" in
         exec celery --app realtime.runtime.celery_app flower --port="${REALTIME_FLOWER_PORT:-5555}" "$@"
         ;;
     demo)
-        exec realtime demo "$@"
+        # The scenario grid and its products go to REALTIME_DEMO_DIR, the demo population (made when missing) to
+        # ANALYSIS_DATA_DIR; both must be writable (in the image: folders of /home/realtime, or volumes there).
+        demo_dir="${REALTIME_DEMO_DIR:-var/demo}"
+        data_dir="${ANALYSIS_DATA_DIR:-var/analysis-data}"
+        mkdir -p "$demo_dir" "$data_dir" 2>/dev/null || true
+        check_dir "$demo_dir" REALTIME_DEMO_DIR
+        check_dir "$data_dir" ANALYSIS_DATA_DIR
+        exec realtime demo --workdir "$demo_dir" "$@"
         ;;
     *)
         exec realtime "$role" "$@"

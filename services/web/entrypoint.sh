@@ -10,7 +10,10 @@ prepare() {
     if [ -n "${INASAFE_REALTIME_REST_USER:-}" ] && [ -n "${INASAFE_REALTIME_REST_PASSWORD:-}" ]; then
         python manage.py createrealtimeuser "$INASAFE_REALTIME_REST_USER" "$INASAFE_REALTIME_REST_PASSWORD"
     fi
-    python manage.py collectstatic --noinput -v0
+    # The image collects static files at build time (its root file system may be read-only); elsewhere, here.
+    if [ "${REALTIME_WEB_STATIC_COLLECTED:-0}" != 1 ]; then
+        python manage.py collectstatic --noinput -v0
+    fi
 }
 
 case "$role" in
