@@ -39,6 +39,25 @@ bench: $(STAMP)
 	$(PY) bench/bench_great_quake.py
 	$(PY) bench/bench_burst.py
 
+# Containers. docker-engine starts dockerd when none answers (installing docker.io, docker-compose and mmdebstrap
+# when missing); stop it with `kill $$(cat /tmp/dockerd.pid)`. base-images builds local stand-ins for the base
+# images from Debian packages, for machines without Docker Hub (services/base-images/README.md); images builds
+# the four images of docker-compose.yml from them (with a registry, `docker-compose build` needs neither).
+.PHONY: docker-engine base-images images
+DOCKER_LOG ?= /tmp/dockerd.log
+
+docker-engine:
+	@services/base-images/start-docker.sh $(DOCKER_LOG)
+
+base-images: docker-engine
+	services/base-images/build.sh $(BASE_IMAGES_FLAGS)
+
+images: base-images
+	docker build -t inasafe/realtime-processor:dev -f services/processor/Dockerfile .
+	docker build -t inasafe/realtime-web:dev -f services/web/Dockerfile .
+	docker build -t inasafe/realtime-sftp:dev services/sftp
+	docker build -t inasafe/realtime-sync:dev services/sync
+
 apt-runtime:
 	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_RUNTIME)"
 

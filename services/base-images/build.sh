@@ -61,16 +61,30 @@ if wanted debian:bookworm-slim; then
     command -v mmdebstrap >/dev/null 2>&1 || fail "mmdebstrap is missing: apt-get install mmdebstrap"
     set -- "deb $mirror bookworm main" "deb $mirror bookworm-updates main"
     [ "$security" = none ] || set -- "$@" "deb $security bookworm-security main"
-    say "building debian:bookworm-slim with mmdebstrap from $mirror (about a minute)"
+    printf '#!/bin/sh\n# no service starts during a docker build\nexit 101\n' > "$scratch/policy-rc.d"
+    cat > "$scratch/docker-clean" <<'CLEAN'
+// No .deb files or package caches are left in image layers (as in the official image).
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CLEAN
+    log="${TMPDIR:-/tmp}/base-images-mmdebstrap.log"
+    say "building debian:bookworm-slim with mmdebstrap from $mirror (about a minute, log in $log)"
+    # merged-usr: /bin, /lib... are symlinks into /usr and usr-is-merged is installed, as in the official image
+    # (without it apt satisfies init-system-helpers with usrmerge, which pulls in perl).
     mmdebstrap --quiet --variant=minbase --include=ca-certificates \
+        --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
         --dpkgopt='path-exclude=/usr/share/groff/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
         --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-        --aptopt='Acquire::Languages "none"' \
-        --customize-hook='printf "#!/bin/sh\nexit 101\n" > "$1/usr/sbin/policy-rc.d"; chmod 0755 "$1/usr/sbin/policy-rc.d"' \
+        --aptopt='Acquire::Languages "none"' --aptopt='APT::Install-Recommends "false"' \
+        --customize-hook='sed -i "/Install-Recommends/d" "$1/etc/apt/apt.conf.d/99mmdebstrap"' \
+        --customize-hook="copy-in $scratch/policy-rc.d /usr/sbin" --customize-hook='chmod 0755 "$1/usr/sbin/policy-rc.d"' \
+        --customize-hook="copy-in $scratch/docker-clean /etc/apt/apt.conf.d" \
         --customize-hook='rm -rf "$1"/usr/share/doc/*/changelog* "$1"/usr/share/man/* "$1"/var/cache/apt/*.bin' \
-        bookworm "$scratch/rootfs.tar" "$@" || fail "mmdebstrap failed (is $mirror reachable?)"
+        bookworm "$scratch/rootfs.tar" "$@" > "$log" 2>&1 || fail "mmdebstrap failed (is $mirror reachable?): see $log"
     docker import --change 'CMD ["bash"]' --message "stand-in built by services/base-images/build.sh" \
         "$scratch/rootfs.tar" debian:bookworm-slim >/dev/null
     rm -f "$scratch/rootfs.tar"
