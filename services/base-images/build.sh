@@ -3,7 +3,7 @@
 # Debian packages, when no registry (Docker Hub) is reachable: our CI machines, and air-gapped sites
 # with a Debian mirror. The project's Dockerfiles stay as they are; `docker build` finds these tags locally.
 #
-#   build.sh [--force] [--mirror URL] [--security-mirror URL|none] [--host-ca FILE|none]
+#   build.sh [--force] [--mirror URL] [--security-mirror URL|none] [--host-ca FILE|none] [--pip-index URL]
 #
 #   debian:bookworm-slim        mmdebstrap --variant=minbase (+ ca-certificates), slimmed like the official image
 #   python:3.11-slim-bookworm   Debian's python3 in a venv at /usr/local, so python and pip sit where the official has them
@@ -16,6 +16,7 @@
 # --security-mirror bookworm-security (default $DEBIAN_SECURITY_MIRROR or http://deb.debian.org/debian-security; none: skip)
 # --host-ca         CA bundle copied into the python stand-in for pip (default /etc/ssl/certs/ca-certificates.crt, the
 #                   host's, which on our machines holds the HTTPS proxy's CA; none: the image's own). STAND-IN ONLY.
+# --pip-index       a PyPI mirror for pip in builds from the python stand-in (PIP_INDEX_URL in it). STAND-IN ONLY.
 set -eu
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +24,7 @@ force=false
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 host_ca=/etc/ssl/certs/ca-certificates.crt
+pip_index=""
 
 fail() { echo "base-images: $*" >&2; exit 1; }
 say() { echo "base-images: $*"; }
@@ -33,7 +35,8 @@ while [ "$#" -gt 0 ]; do
         --mirror) [ "$#" -ge 2 ] || fail "--mirror needs a URL"; mirror="$2"; shift ;;
         --security-mirror) [ "$#" -ge 2 ] || fail "--security-mirror needs a URL or none"; security="$2"; shift ;;
         --host-ca) [ "$#" -ge 2 ] || fail "--host-ca needs a file or none"; host_ca="$2"; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --pip-index) [ "$#" -ge 2 ] || fail "--pip-index needs a URL"; pip_index="$2"; shift ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) fail "unknown argument $1 (see --help)" ;;
     esac
     shift
@@ -100,6 +103,7 @@ if wanted python:3.11-slim-bookworm; then
         [ -r "$host_ca" ] || fail "$host_ca: cannot read the CA bundle for pip (--host-ca none to skip)"
         cp "$host_ca" "$scratch/python/host-ca.crt"
     fi
+    [ -z "$pip_index" ] || echo "ENV PIP_INDEX_URL=$pip_index" >> "$scratch/python/Dockerfile"
     say "building python:3.11-slim-bookworm from debian:bookworm-slim"
     docker build --quiet -t python:3.11-slim-bookworm "$scratch/python" >/dev/null \
         || fail "docker build of python:3.11-slim-bookworm failed (run it without --quiet: docker build $here/python)"
