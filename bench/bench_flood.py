@@ -8,7 +8,6 @@ population is the real Jakarta grid scaled to the 2010 census.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path

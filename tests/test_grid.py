@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from conftest import GRID_CORRECTED, GRID_INITIAL, GRID_PAPUA, GRID_ZIP
+from conftest import GRID_INITIAL, GRID_PAPUA
 from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_shake_grid
 from realtime.ids import is_corrected_id, is_initial_id, source_type_of
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import WEB, ensure_web_catalog, web_app
+from servers import ensure_web_catalog, web_app
 
 
 ensure_web_catalog()

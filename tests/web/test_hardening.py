@@ -7,7 +7,6 @@ import json
 from urllib.parse import quote
 
 import pytest
-from django.test import override_settings
 from PIL import Image
 
 from events.models import Earthquake, Flood

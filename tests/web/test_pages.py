@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -12,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, ProcessorCheck
-from servers import WEB, ensure_web_catalog
+from servers import ensure_web_catalog
 
 
 ensure_web_catalog()
