@@ -1,5 +1,6 @@
 #!/bin/sh
 # Processor roles: monitor | worker | flower | demo | any other `realtime` subcommand.
+# python, python3, sh, bash or an absolute path runs as given (docker run IMAGE python -c ...).
 # The role's health URL is written where healthcheck.py (the image's HEALTHCHECK) finds it.
 set -eu
 
@@ -13,6 +14,9 @@ check_dir() {  # a volume that is missing or read-only is a deployment error: sa
 }
 
 case "$role" in
+    python|python3|sh|bash|/*)
+        exec "$role" "$@"
+        ;;
     monitor)
         check_dir "$SHAKEMAPS_DIR" SHAKEMAPS_DIR
         check_dir "$REALTIME_STATE_DIR" REALTIME_STATE_DIR

@@ -1,9 +1,23 @@
 #!/bin/sh
 # Web roles: web (gunicorn) | beat (Celery beat + the web's own queue) | any manage.py command.
+# python, python3, sh, bash or an absolute path runs as given (docker run IMAGE python -c ...).
 set -eu
 cd "$(dirname "$0")"
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
+
+case "$role" in
+    python|python3|sh|bash|/*) exec "$role" "$@" ;;
+esac
+
+# Every role loads the Django settings, which refuse to start without a secret: say so in one line.
+case "$(printf %s "${DJANGO_DEBUG:-}" | tr '[:upper:]' '[:lower:]')" in
+    1|true|yes|on) ;;
+    *) if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+           echo "entrypoint: DJANGO_SECRET_KEY is not set: give the web app a long random secret (.env or the stack's answers)" >&2
+           exit 2
+       fi ;;
+esac
 
 prepare() {
     python manage.py migrate --noinput -v0
