@@ -58,6 +58,12 @@ images: base-images
 	docker build -t inasafe/realtime-sftp:dev services/sftp
 	docker build -t inasafe/realtime-sync:dev services/sync
 
+# The container stack from the host (tests/containers): the dev stack, faults at container level, the production
+# stack, scale-out. Minutes long, so not part of `make test` yet; needs the engine and images, built above.
+.PHONY: stack-test
+stack-test: $(STAMP) images
+	STACK_TEST=1 $(PY) -m pytest -q --durations=0 tests/containers
+
 apt-runtime:
 	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_RUNTIME)"
 
