@@ -215,10 +215,18 @@ class _Hints(FileSystemEventHandler):
             self.monitor.notice(os.fsdecode(event.src_path), closed=event.event_type == "closed")
 
 
+LOCK_NAME = ".realtime-monitor.lock"
+
+
 def acquire_lock(root: Path) -> int:
-    """One monitor per folder: an exclusive lock on a file beside the watched folder."""
+    """One monitor per folder: an exclusive lock on a hidden file inside the watched folder.
+
+    Inside, so that it lives on the folder's own volume (writable where the monitor runs, shared
+    by every host that mounts it) and never in a container's read-only root; the monitor ignores
+    hidden names.
+    """
     root = Path(root).resolve()
-    lock_path = root.parent / f".realtime-monitor-{root.name}.lock"
+    lock_path = root / LOCK_NAME
     handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -110,11 +110,15 @@ if [ ! -c "$CHROOT/dev/null" ]; then
     exit 1
 fi
 if [ "$check_mode" = false ]; then
-    chown root:root "$CHROOT" "$CHROOT/etc"
-    chmod 0755 "$CHROOT" "$CHROOT/etc"
+    # only what differs is changed, so a read-only root file system (the image as built) passes
+    for dir in "$CHROOT" "$CHROOT/etc"; do
+        [ "$(stat -c %u:%g:%a "$dir")" = 0:0:755 ] || { chown root:root "$dir"; chmod 0755 "$dir"; }
+    done
     # sftp-server refuses to start without its own user in the chroot's passwd
-    grep -E "^(root|$SFTP_USER):" /etc/passwd > "$CHROOT/etc/passwd"
-    grep -E "^(root|$SFTP_USER):" /etc/group > "$CHROOT/etc/group"
+    for db in passwd group; do
+        entries="$(grep -E "^(root|$SFTP_USER):" "/etc/$db")"
+        [ "$(cat "$CHROOT/etc/$db" 2>/dev/null)" = "$entries" ] || printf '%s\n' "$entries" > "$CHROOT/etc/$db"
+    done
     for dir in $UPLOAD_DIRS; do
         mkdir -p "$CHROOT/$dir"
         chown "$SFTP_UID:$SFTP_GID" "$CHROOT/$dir"
