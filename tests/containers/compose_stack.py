@@ -12,8 +12,10 @@ import secrets
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import requests
 
@@ -39,8 +41,28 @@ def health_override(services: tuple[str, ...]) -> str:
     """The test's compose override: the same health checks, run every 2 s, so `healthy` is seconds away."""
     lines = ["version: '2'", "services:"]
     for service in services:
-        lines += [f"  {service}:", "    healthcheck:", f"      interval: {HEALTH_INTERVALS.get(service, '2s')}"]
+        lines += [f"  {service}:", "    healthcheck:", f"      interval: {HEALTH_INTERVALS.get(service, '2s')}",
+                  "      start_period: 5s"]
     return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def dev_stack(directory: Path, prefix: str, services: tuple[str, ...], *up_args: str) -> Iterator[ComposeProject]:
+    """docker-compose.yml up under a fresh name, with the demo analysis data; always `down -v` afterwards."""
+    ports = free_ports("web", "sftp", "sync")
+    # test settings: a killed worker's task comes back after 20 s, the outbox retries every few seconds
+    (directory / ".env").write_text(dev_env_file(ports, REALTIME_VISIBILITY_TIMEOUT="20", REALTIME_PUSH_RETRY_MAX="3"))
+    (directory / "services").symlink_to(REPO / "services")
+    override = directory / "docker-compose.test.yml"
+    override.write_text(health_override(services))
+    project = ComposeProject(project_name(prefix), directory, [DEV_COMPOSE, override], ports)
+    try:
+        project.up(*up_args)
+        # the demo analysis data every analysis reads, made the documented way inside the worker
+        assert b"analysis data ready" in project.exec("worker", "realtime", "data", "init").stdout
+        yield project
+    finally:
+        project.down(volumes=True)
 
 
 def project_name(prefix: str) -> str:
@@ -72,6 +94,7 @@ class ComposeProject:
     directory: Path
     files: list[Path]
     ports: dict[str, int] = field(default_factory=dict)
+    host: str = "127.0.0.1"  # the name the web API is asked under (it must be in DJANGO_ALLOWED_HOSTS)
 
     # docker-compose -------------------------------------------------------------------------------------
     def compose(self, *args: str, check: bool = True, timeout: float = 300, stdin: bytes | None = None
@@ -116,10 +139,17 @@ class ComposeProject:
             states[info["Name"].lstrip("/")] = state.get("Health", {}).get("Status") or state["Status"]
         return states
 
-    def wait_healthy(self, expected: int, timeout: float = 240) -> dict[str, str]:
+    def wait_healthy(self, expected: int | None = None, services: tuple[str, ...] = (), timeout: float = 240
+                     ) -> dict[str, str]:
+        """Wait until `expected` containers run, all healthy; or, with `services`, until those are."""
         def all_healthy():
             states = self.health()
-            return states if len(states) == expected and set(states.values()) == {"healthy"} else None
+            if services:
+                states = {name: s for name, s in states.items() if name.split("_")[1] in services}
+                complete = {name.split("_")[1] for name in states} == set(services)
+            else:
+                complete = len(states) == expected
+            return states if complete and set(states.values()) == {"healthy"} else None
 
         try:
             return wait_until(all_healthy, timeout, interval=1, what=f"{self.name}: every container healthy")
@@ -141,7 +171,7 @@ class ComposeProject:
     # the web app ----------------------------------------------------------------------------------------
     @property
     def api(self) -> str:
-        return f"http://127.0.0.1:{self.ports['web']}/realtime/api/v1/"
+        return f"http://{self.host}:{self.ports['web']}/realtime/api/v1/"
 
     def api_get(self, path: str) -> requests.Response:
         return requests.get(self.api + path, timeout=15)

@@ -8,9 +8,8 @@ import subprocess
 
 import pytest
 
-from compose_stack import (DEV_COMPOSE, FLOOD_SNAPSHOT, GRID_INITIAL, ComposeProject, Uploader, authorise_key,
-                           dev_env_file, free_ports, health_override, new_key, pdf_bytes, project_name, scenario_grids)
-from servers import REPO
+from compose_stack import (FLOOD_SNAPSHOT, GRID_INITIAL, Uploader, authorise_key, dev_stack, new_key, pdf_bytes,
+                           scenario_grids)
 
 SERVICES = ("redis", "web", "beat", "worker", "monitor", "sftp", "sync-shakemaps")
 FLOOD_ID = "2017022105-6-rw"
@@ -18,21 +17,8 @@ FLOOD_ID = "2017022105-6-rw"
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("dev-stack")
-    ports = free_ports("web", "sftp", "sync")
-    # test settings: a killed worker's task comes back after 20 s, the outbox retries every few seconds
-    (directory / ".env").write_text(dev_env_file(ports, REALTIME_VISIBILITY_TIMEOUT="20", REALTIME_PUSH_RETRY_MAX="3"))
-    (directory / "services").symlink_to(REPO / "services")
-    override = directory / "docker-compose.test.yml"
-    override.write_text(health_override(SERVICES))
-    project = ComposeProject(project_name("rtdev"), directory, [DEV_COMPOSE, override], ports)
-    try:
-        project.up()
-        # the demo analysis data every analysis reads, made the documented way inside the worker
-        assert b"analysis data ready" in project.exec("worker", "realtime", "data", "init").stdout
+    with dev_stack(tmp_path_factory.mktemp("dev-stack"), "rtdev", SERVICES) as project:
         yield project
-    finally:
-        project.down(volumes=True)
 
 
 @pytest.fixture(scope="module")
