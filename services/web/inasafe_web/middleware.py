@@ -1,5 +1,8 @@
 """Request and response guards that sit in front of every view.
 
+HealthCheckMiddleware answers /healthz before anything calls request.get_host(): health checks ask 127.0.0.1
+(the image's HEALTHCHECK) or send no Host at all (Rancher's `GET /healthz HTTP/1.0`), and neither is one of
+the site's public names in DJANGO_ALLOWED_HOSTS. Every other path still goes through the host check.
 RequestBodyLimitMiddleware refuses a body from its Content-Length before anything reads it (CSRF, the
 multipart parser, DRF), so a 220 MB upload costs the server nothing. ContentSecurityPolicyMiddleware
 sends a policy under which the pages run no inline script or style.
@@ -7,8 +10,14 @@ sends a policy under which the pages run no inline script or style.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+HEALTH_PATH = "/healthz"
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -28,6 +37,27 @@ def body_limit(meta) -> int:
     if meta.get("CONTENT_TYPE", "").startswith("multipart/"):
         return settings.MAX_REQUEST_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz itself (the app runs and its database answers), never asking for the request's host."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != HEALTH_PATH:
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as exc:
+            logger.warning("healthz: the database does not answer (%s)", type(exc).__name__)
+            response = JsonResponse({"healthy": False, "detail": "the database does not answer"}, status=503)
+        else:
+            response = JsonResponse({"healthy": True})
+        response.headers["Content-Length"] = str(len(response.content))  # CommonMiddleware, which would, comes later
+        return response
 
 
 class RequestBodyLimitMiddleware:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "inasafe_web.middleware.HealthCheckMiddleware",  # first: answers /healthz before the allowed-hosts check
     "inasafe_web.middleware.RequestBodyLimitMiddleware",  # first: nothing may read a body it refuses
     "django.middleware.security.SecurityMiddleware",
     "inasafe_web.middleware.ContentSecurityPolicyMiddleware",
