@@ -1,10 +1,12 @@
 #!/bin/sh
 # Web roles: web (gunicorn) | beat (Celery beat + the web's own queue) | any manage.py command.
 # python, python3, sh, bash or an absolute path runs as given (docker run IMAGE python -c ...).
+# What the image's HEALTHCHECK (healthcheck.py) checks for the role is written to REALTIME_HEALTH_FILE.
 set -eu
 cd "$(dirname "$0")"
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
+health_file="${REALTIME_HEALTH_FILE:-/tmp/realtime-health}"
 
 case "$role" in
     python|python3|sh|bash|/*) exec "$role" "$@" ;;
@@ -33,10 +35,13 @@ prepare() {
 case "$role" in
     web)
         prepare
-        exec gunicorn inasafe_web.wsgi:application --bind "${REALTIME_WEB_BIND:-0.0.0.0:8000}" \
+        bind="${REALTIME_WEB_BIND:-0.0.0.0:8000}"
+        echo "http://127.0.0.1:${bind##*:}/healthz" > "$health_file"
+        exec gunicorn inasafe_web.wsgi:application --bind "$bind" \
             --workers "${REALTIME_WEB_WORKERS:-3}" --timeout 120 --access-logfile - "$@"
         ;;
     beat)
+        echo celery > "$health_file"  # ping this container's own Celery node
         exec celery --app inasafe_web worker --beat --queues inasafe-django --concurrency 1 \
             --schedule "${REALTIME_BEAT_SCHEDULE:-/tmp/celerybeat-schedule}" --loglevel INFO "$@"
         ;;

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 import requests
+import yaml
 
 from servers import REPO, free_port, wait_until
 
@@ -27,6 +28,9 @@ FIXTURES = (REPO / ".." / "shared" / "fixtures").resolve()
 GRID_INITIAL = FIXTURES / "earthquake" / "shakemaps" / "20180220163351" / "grid.xml"
 FLOOD_SNAPSHOT = FIXTURES / "flood" / "petabencana-2017022105.json"
 HEALTH_INTERVALS = {"beat": "15s"}  # beat's check starts a Celery client: not every 2 s
+# PetaBencana replayed on the project network; the image is the one `make base-images` stands in for locally
+REPLAY_SERVICE, REPLAY_IMAGE, REPLAY_PATH = "petabencana", "python:3.11-slim-bookworm", "floods"
+REPLAY_URL = f"http://{REPLAY_SERVICE}:8080/{REPLAY_PATH}"
 PUSH_USER = "push@realtime.example.org"
 # The ledger, read-only with the standard library: no import of the processor, so a poll costs little.
 LEDGER_QUERY = (
@@ -37,13 +41,36 @@ LEDGER_QUERY = (
 )
 
 
-def health_override(services: tuple[str, ...]) -> str:
-    """The test's compose override: the same health checks, run every 2 s, so `healthy` is seconds away."""
-    lines = ["version: '2'", "services:"]
+def health_override(services: tuple[str, ...], extra: dict[str, dict] | None = None) -> str:
+    """The test's compose override: the same health checks, run every 2 s, so `healthy` is seconds away.
+    `extra` adds settings to a service (more environment), or is a whole service of the test's own."""
+    compose: dict = {"version": "2", "services": {}}
     for service in services:
-        lines += [f"  {service}:", "    healthcheck:", f"      interval: {HEALTH_INTERVALS.get(service, '2s')}",
-                  "      start_period: 5s"]
-    return "\n".join(lines) + "\n"
+        settings = json.loads(json.dumps((extra or {}).get(service, {})))  # a copy
+        settings.setdefault("healthcheck", {}).update(interval=HEALTH_INTERVALS.get(service, "2s"), start_period="5s")
+        compose["services"][service] = settings
+    return yaml.safe_dump(compose, sort_keys=False)
+
+
+def petabencana_replay(folder: Path) -> dict[str, dict]:
+    """A stand-in for PetaBencana's API on the project network, serving `folder` (the test puts a recorded
+    response at REPLAY_PATH), and the worker pointed at it."""
+    probe = "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/', timeout=3)"
+    return {
+        REPLAY_SERVICE: {
+            "image": REPLAY_IMAGE,
+            "command": ["python", "-m", "http.server", "8080", "--directory", "/srv/replay"],
+            "volumes": [f"{folder}:/srv/replay:ro"],
+            "healthcheck": {"test": ["CMD", "python", "-c", probe]},
+        },
+        "worker": {"environment": {"REALTIME_PETABENCANA_URL": REPLAY_URL}},
+    }
+
+
+def replay_petabencana(project: ComposeProject, snapshot: Path) -> None:
+    """Answer the worker's next GET /floods with `snapshot` wrapped as the API wraps it (statusCode, result)."""
+    body = {"statusCode": 200, "result": json.loads(snapshot.read_text())}
+    (project.directory / REPLAY_SERVICE / REPLAY_PATH).write_text(json.dumps(body))
 
 
 @contextmanager
@@ -54,7 +81,11 @@ def dev_stack(directory: Path, prefix: str, services: tuple[str, ...], *up_args:
     (directory / ".env").write_text(dev_env_file(ports, REALTIME_VISIBILITY_TIMEOUT="20", REALTIME_PUSH_RETRY_MAX="3"))
     (directory / "services").symlink_to(REPO / "services")
     override = directory / "docker-compose.test.yml"
-    override.write_text(health_override(services))
+    extra = {}
+    if REPLAY_SERVICE in services:
+        (directory / REPLAY_SERVICE).mkdir()
+        extra = petabencana_replay(directory / REPLAY_SERVICE)
+    override.write_text(health_override(services, extra))
     project = ComposeProject(project_name(prefix), directory, [DEV_COMPOSE, override], ports)
     try:
         project.up(*up_args)

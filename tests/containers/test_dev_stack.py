@@ -1,5 +1,6 @@
-"""The developers' stack (docker-compose.yml) from the real images: BMKG over SFTP to the web API, a flood
-request from the web container, and faults at container level. One stack for the whole module."""
+"""The developers' stack (docker-compose.yml) from the real images: BMKG over SFTP to the web API, flood
+requests from the web container (PetaBencana replayed on the project network, and a file), and faults at
+container level. One stack for the whole module."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import subprocess
 
 import pytest
 
-from compose_stack import (FLOOD_SNAPSHOT, GRID_INITIAL, Uploader, authorise_key, dev_stack, new_key, pdf_bytes,
-                           scenario_grids)
+from compose_stack import (FLOOD_SNAPSHOT, GRID_INITIAL, REPLAY_SERVICE, Uploader, authorise_key, dev_stack, new_key,
+                           pdf_bytes, replay_petabencana, scenario_grids)
+from servers import wait_until
 
-SERVICES = ("redis", "web", "beat", "worker", "monitor", "sftp", "sync-shakemaps")
+SERVICES = ("redis", "web", "beat", "worker", "monitor", "sftp", "sync-shakemaps", REPLAY_SERVICE)
 FLOOD_ID = "2017022105-6-rw"
 
 
@@ -59,7 +61,28 @@ def test_a_grid_uploaded_over_sftp_becomes_an_event_with_both_pdfs(dev, sftp):
     assert len(rows) == 1 and rows[0]["attempts"] == 1
 
 
-def test_requestflood_in_the_web_container_makes_a_flood_report(dev):
+def flooded_areas(snapshot) -> int:
+    """RW areas at state 1 (use caution) or above, counted from the fixture itself."""
+    return sum(1 for feature in json.loads(snapshot.read_text())["features"] if feature["properties"]["state"] >= 1)
+
+
+def test_requestflood_in_the_web_container_makes_a_flood_report_from_petabencana(dev):
+    replay_petabencana(dev, FLOOD_SNAPSHOT)
+    sent = dev.exec("web", "python", "manage.py", "requestflood")  # the default source: PetaBencana
+    assert b"sent realtime.tasks.flood.process_flood" in sent.stdout
+
+    def pushed_from_petabencana():  # the processor names the flood after the current hour
+        return [row for row in dev.rows_in("%-rw", "pushed") if row["event_id"] != FLOOD_ID] or None
+
+    (row, *_) = wait_until(pushed_from_petabencana, 300, interval=1, what="a flood from PetaBencana pushed")
+    flood = dev.api_get(f"flood/{row['event_id']}/").json()
+    assert flood["boundary_flooded"] == flooded_areas(FLOOD_SNAPSHOT) == 161 and flood["total_affected"] > 0
+    assert flood["data_source"] == "PetaBencana.id", flood
+    report = dev.api_get(f"flood-report/{row['event_id']}/en/").json()
+    assert pdf_bytes(report["impact_map"]).startswith(b"%PDF-")
+
+
+def test_requestflood_from_a_file_in_the_web_container_makes_a_flood_report(dev):
     dev.exec("worker", "sh", "-c", "cat > /home/realtime/hazard-drop/flood_data.json",
              stdin=FLOOD_SNAPSHOT.read_bytes())
     sent = dev.exec("web", "python", "manage.py", "requestflood", "--source", "file",
