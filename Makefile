@@ -20,6 +20,7 @@ COMPOSE := .venv-compose/bin/docker-compose
 
 test: $(STAMP) $(CATALOGS) $(COMPOSE) apt
 	$(PY) -m pytest -q
+	@$(MAKE) --no-print-directory stack-test
 
 # docker-compose 1.29.2 validates the compose files without a Docker engine. It lives in its own venv
 # (its pins clash with ours) and needs cython<3 to build PyYAML 5.4 on Python 3.11.
@@ -59,7 +60,7 @@ images: base-images
 	docker build -t inasafe/realtime-sync:dev services/sync
 
 # The container stack from the host (tests/containers): the dev stack, faults at container level, the production
-# stack, scale-out. Minutes long, so not part of `make test` yet; needs the engine and images, built above.
+# stack, scale-out (about 7 minutes; `make test` runs it after the rest). Needs the engine and images, built above.
 .PHONY: stack-test
 stack-test: $(STAMP) images
 	STACK_TEST=1 $(PY) -m pytest -q --durations=0 tests/containers
