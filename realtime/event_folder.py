@@ -6,7 +6,6 @@ event folder, and a re-run replaces the previous products as a whole.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -115,14 +114,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def processed_input_sha256(folder: Path) -> str | None:

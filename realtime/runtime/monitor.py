@@ -156,11 +156,10 @@ class ShakeMonitor:
                 return
             # still unparseable after settling: record it, keep running, look again if the file changes
             candidate.failed_signature = signature
-            key = EventKey("earthquake", candidate.event_id, candidate.source_type, hashlib.sha256(data).hexdigest())
-            self.ledger.set_state(key, "failed", error=str(exc), path=str(path))
+            self.ledger.set_state(self._key(candidate, data), "failed", error=str(exc), path=str(path))
             log.error("grid rejected: %s", exc)
             return
-        key = EventKey("earthquake", candidate.event_id, candidate.source_type, hashlib.sha256(data).hexdigest())
+        key = self._key(candidate, data)
         try:
             self.dispatch(key, path)
         except Exception as exc:  # broker down: keep the candidate, try again on the next tick
@@ -168,6 +167,12 @@ class ShakeMonitor:
             log.warning("could not queue %s yet: %s", candidate.event_id, exc)
             return
         self._forget(path)
+
+    @staticmethod
+    def _key(candidate: Candidate, data: bytes) -> EventKey:
+        """The version is the sha256 of the bytes read; none read, no version (as the worker records it)."""
+        return EventKey("earthquake", candidate.event_id, candidate.source_type,
+                        hashlib.sha256(data).hexdigest() if data else "")
 
     def dispatch(self, key: EventKey, path: Path) -> bool:
         row = self.ledger.record_seen(key, str(path))
