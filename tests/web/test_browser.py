@@ -97,6 +97,19 @@ def chromium():
             browser.close()
 
 
+# An image that is visible may still be loading (lazy images start late on a loaded machine):
+# wait for its load or error event, then read the decoded width (0 when it failed to decode).
+WAIT_FOR_IMAGE = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth));
+    img.addEventListener("error", () => done(0));
+})"""
+
+
+def loaded_width(image) -> int:
+    """The decoded width of an <img>, once the browser has finished with it."""
+    return image.evaluate(WAIT_FOR_IMAGE)
+
+
 def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
     from playwright.sync_api import expect
 
@@ -129,7 +142,7 @@ def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
         expect(page.locator(".processor-status")).to_contain_text("Processor status unknown")  # no check ran
         thumbnail = row.locator("img.thumb")
         expect(thumbnail).to_be_visible()
-        assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 160
+        assert loaded_width(thumbnail) == 160
         page.screenshot(path=str(shots / "earthquake-list-en.png"), full_page=True)
 
         # The detail page, reached by its link.
@@ -142,7 +155,7 @@ def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
         expect(page.locator("table.places")).to_contain_text("Manado")
         image = page.locator(".report-image img")
         expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth") == 800
+        assert loaded_width(image) == 800
         pdf_link = page.locator(".downloads a.pdf")
         expect(pdf_link).to_have_text("Report PDF (EN)")
         pdf = requests.get(base + pdf_link.get_attribute("href"), timeout=10)
