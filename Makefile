@@ -40,6 +40,16 @@ bench: $(STAMP)
 	$(PY) bench/bench_great_quake.py
 	$(PY) bench/bench_burst.py
 
+# The Rancher 1.6 catalog as a git repository of its own (Rancher wants templates/ at the root of the repository it
+# clones, and ours is the report templates): CATALOG_DIR, committed on CATALOG_BRANCH, ready to push. See README.md.
+.PHONY: rancher-catalog
+CATALOG_DIR ?= build/rancher-catalog
+CATALOG_BRANCH ?= master
+
+rancher-catalog: $(STAMP)
+	$(PY) production/build_catalog.py
+	$(PY) production/build_catalog.py --git $(CATALOG_DIR) --branch $(CATALOG_BRANCH)
+
 # Containers. docker-engine starts dockerd when none answers (installing docker.io, docker-compose and mmdebstrap
 # when missing); stop it with `kill $$(cat /tmp/dockerd.pid)`. base-images builds local stand-ins for the base
 # images from Debian packages, for machines without Docker Hub (services/base-images/README.md); images builds

@@ -17,7 +17,6 @@ PRODUCTION = REPO / "production" / "docker" / "docker-compose.yml"
 CATALOG = REPO / "production" / "rancher-catalog" / "templates" / "inasafe-realtime"
 COMPOSE_FILES = [DEV, PRODUCTION, CATALOG / "0" / "docker-compose.yml"]
 RANCHER_PAIRS = [
-    (DEV, REPO / "rancher-compose.yml"),
     (PRODUCTION, REPO / "production" / "docker" / "rancher-compose.yml"),
     (CATALOG / "0" / "docker-compose.yml", CATALOG / "0" / "rancher-compose.yml"),
 ]
@@ -25,6 +24,13 @@ DOCKER_COMPOSE = REPO / ".venv-compose" / "bin" / "docker-compose"
 RANCHER_KEYS = {"scale", "retain_ip", "health_check", "upgrade_strategy", "scale_policy", "metadata", "lb_config",
                 "external_ips", "storage_driver", "network_driver"}
 HEALTH_PORTS = {"web": 8000, "worker": 8080, "monitor": 8081, "sftp": 22, "redis": 6379}
+# The processor's roles by file: production keeps the original stack's service names (adopted in place).
+ROLES = {DEV: {"worker": "worker", "monitor": "monitor"}}
+PRODUCTION_ROLES = {"worker": "inasafe-worker", "monitor": "inasafe-shakemap-monitor"}
+
+
+def role(compose: Path, name: str) -> str:
+    return ROLES.get(compose, PRODUCTION_ROLES).get(name, name)
 
 
 def load(path: Path) -> dict:
@@ -61,16 +67,18 @@ def test_rancher_compose_matches_its_compose_file(compose, rancher):
     services = load(compose)["services"]
     settings = load(rancher)["services"]
     assert set(settings) <= set(services), set(settings) - set(services)
-    assert {"worker", "monitor", "web", "sftp"} <= set(settings)
+    worker, monitor = role(compose, "worker"), role(compose, "monitor")
+    assert {worker, monitor, "web", "sftp"} <= set(settings)
+    for generic in HEALTH_PORTS:
+        name = role(compose, generic)
+        check = settings[name].get("health_check")
+        assert check and check["port"] == HEALTH_PORTS[generic], name
+        if generic in ("web", "worker", "monitor"):
+            assert check["request_line"] == ("GET /healthz HTTP/1.0")
     for name, options in settings.items():
         assert set(options) <= RANCHER_KEYS, (name, set(options) - RANCHER_KEYS)
-        check = options.get("health_check")
-        if check and name in HEALTH_PORTS:
-            assert check["port"] == HEALTH_PORTS[name], name
-            if name in ("web", "worker", "monitor"):
-                assert check["request_line"] == ("GET /healthz HTTP/1.0")
-    assert settings["monitor"]["scale"] == 1 and settings["sftp"]["scale"] == 1
-    assert settings["monitor"]["upgrade_strategy"]["start_first"] is False
+    assert settings[monitor]["scale"] == 1 and settings["sftp"]["scale"] == 1
+    assert settings[monitor]["upgrade_strategy"]["start_first"] is False
     assert settings["sftp"]["upgrade_strategy"]["start_first"] is False
 
 
@@ -107,31 +115,44 @@ def test_every_folder_the_processor_uses_is_on_a_volume(compose):
     env = image_env(REPO / "services" / "processor" / "Dockerfile")
     services = load(compose)["services"]
     declared = set(load(compose)["volumes"])
-    for role, names in NEEDS.items():
-        service = services[role]
+    for generic, names in NEEDS.items():
+        service = services[role(compose, generic)]
         mounts = {}
         for volume in service["volumes"]:
             source, target = volume.split(":")[:2]
-            assert source in declared, (role, source)
+            assert source in declared, (generic, source)
             mounts[target] = source
         overrides = {k: str(v) for k, v in (service.get("environment") or {}).items()}
         for name in names:
+            if name == "REALTIME_STATE_DIR" and compose != DEV:
+                continue  # production: in the container, rebuilt at start (a local volume would pin it to a host)
             path = overrides.get(name, env[name])
-            assert any(path == target or path.startswith(target + "/") for target in mounts), (role, name, path)
+            assert any(path == target or path.startswith(target + "/") for target in mounts), (generic, name, path)
     shared = ("/home/realtime/shakemaps", "/home/realtime/shakemaps-extracted")
     for target in shared:  # the monitor reads what the worker writes: the same volume
-        worker = dict(v.split(":")[1::-1] for v in services["worker"]["volumes"])
-        monitor = dict(v.split(":")[1::-1] for v in services["monitor"]["volumes"])
+        worker = dict(v.split(":")[1::-1] for v in services[role(compose, "worker")]["volumes"])
+        monitor = dict(v.split(":")[1::-1] for v in services[role(compose, "monitor")]["volumes"])
         assert worker[target] == monitor[target]
 
 
-def test_production_data_volumes_are_never_purged():
-    for name, volume in load(PRODUCTION)["volumes"].items():
-        if volume.get("driver") != "local":  # data on NFS: pre-created, environment-scoped
-            assert volume.get("external") is True, name
-    for name, volume in load(CATALOG / "0" / "docker-compose.yml")["volumes"].items():
-        if volume.get("driver") == "rancher-nfs":
-            assert volume["driver_opts"]["onRemove"] == "retain", name
+OLD_STACK_VOLUMES = {"analysis-data", "shakemaps-bnpb-data", "shakemaps-bmkg-data", "shakemaps-extracted-data",
+                     "shakemaps-corrected-data", "shakemaps-corrected-extracted-data", "floodmaps-data", "ashmaps-data",
+                     "sftp-ssh-data", "sftp-ssh-config-data"}
+OLD_STACK_SERVICES = {"inasafe-worker", "inasafe-shakemap-monitor", "sftp", "analysis-data-sync", "bmkg-sync",
+                      "bnpb-sync", "shakemaps-extracted-sync", "shakemaps-corrected-sync",
+                      "shakemaps-corrected-extracted-sync", "floodmaps-sync", "ashmaps-sync"}
+
+
+@pytest.mark.parametrize("path", [PRODUCTION, CATALOG / "0" / "docker-compose.yml"], ids=lambda p: str(p.relative_to(REPO)))
+def test_production_volumes_are_external_and_keep_the_old_stacks_names(path):
+    """Environment-scoped (pre-created, never purged with the stack), and the original stack's names, so a
+    deployment of inasafe/docker-realtime-orchestration is adopted in place; no local volume pins a host."""
+    compose = load(path)
+    volumes = compose["volumes"]
+    assert all(volume == {"external": True} for volume in volumes.values()), volumes
+    assert OLD_STACK_VOLUMES <= set(volumes)
+    assert OLD_STACK_SERVICES <= set(compose["services"])
+    assert compose["services"]["sftp"]["ports"] == ["${SFTP_PORT}:22"]
 
 
 def test_catalog_is_generated_from_the_production_files():
@@ -143,7 +164,7 @@ def test_catalog_is_generated_from_the_production_files():
     for path, text in module.build().items():
         assert path.read_text() == text, f"{path} is stale: run python production/build_catalog.py"
     asked = {q["variable"] for q in catalog_questions()}
-    assert {"NFS_HOST", "NFS_EXPORT", "INASAFE_REALTIME_REST_URL", "INASAFE_REALTIME_REST_USER",
+    assert {"LB_IMAGE", "INASAFE_REALTIME_REST_URL", "INASAFE_REALTIME_REST_USER",
             "INASAFE_REALTIME_REST_PASSWORD", "BROKER_URL", "INASAFE_LOCALE", "SYNC_PEERS", "SYNC_API_KEY"} <= asked
     used = set(re.findall(r"\$\{([A-Z_]+)\}", (CATALOG / "0" / "docker-compose.yml").read_text()))
     assert used <= asked, used - asked
