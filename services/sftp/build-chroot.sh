@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fill the sshd ChrootDirectory with exactly what an upload session runs, and nothing more.
 #
-#   build-chroot.sh [CHROOT [DISPATCHER]]      (defaults: /srv/sftp /usr/local/bin/sftp-dispatch)
+#   build-chroot.sh [CHROOT [DISPATCHER [HOME]]]   (defaults: /srv/sftp /usr/local/bin/sftp-dispatch /home/realtime)
 #
 # sshd chroots the realtime user into CHROOT *before* it runs the ForceCommand, so everything
 # the session executes must exist inside it, at the same paths:
@@ -12,14 +12,16 @@
 #   /usr/bin/python3 + stdlib      ... hence its interpreter and Debian's minimal standard library
 #   /usr/bin/rsync                 what rrsync execs
 #   /dev/null                      sftp-server exits at start without it ("Couldn't open /dev/null")
-# plus the shared libraries `ldd` lists for each of those programs. etc/passwd and etc/group (the
-# entrypoint writes them, sftp-server needs its own uid there) and the upload folders are added at
-# start. Every directory is root-owned and not writable by the user, as sshd requires; only the
-# upload folders (mount points) will belong to the realtime user.
+# plus the shared libraries `ldd` lists for each of those programs, and the user's HOME with the upload
+# folders (volume mount points) HOME/shakemaps and HOME/shakemaps-corrected, linked from /shakemaps and
+# /shakemaps-corrected. etc/passwd and etc/group (sftp-server needs its own uid there) are written by
+# the entrypoint, which also re-checks all this at start. Every directory is root-owned and not writable
+# by the user, as sshd requires; only the upload folders will belong to the realtime user.
 set -eu
 
 root="${1:-/srv/sftp}"
 dispatcher="${2:-/usr/local/bin/sftp-dispatch}"
+home="${3:-/home/realtime}"
 python="$(readlink -f /usr/bin/python3)"      # /usr/bin/python3.11 on bookworm
 pyname="$(basename "$python")"                 # python3.11
 pylib="/usr/lib/$pyname"
@@ -70,6 +72,12 @@ if [ ! -c "$root/dev/null" ]; then
 fi
 cp "$dispatcher" "$root/usr/local/bin/sftp-dispatch"
 chmod 0755 "$root/usr/local/bin/sftp-dispatch"
+
+# The old stack's paths (/home/realtime/shakemaps/..., or relative to the home) and ours (/shakemaps/...).
+for dir in shakemaps shakemaps-corrected; do
+    mkdir -p "$root$home/$dir"
+    ln -sfn "${home#/}/$dir" "$root/$dir"
+done
 
 # Copies are root-owned and, with umask 022, not group/world-writable; sshd checks the chroot itself.
 if [ "$(id -u)" = 0 ]; then

@@ -1,19 +1,22 @@
 """The SFTP receiver (services/sftp): the real OpenSSH sshd running the project's sshd_config and dispatcher.
 
-BMKG's side is played by paramiko (SFTP, host key pinned, RejectPolicy) and by `rsync -e ssh`; the
-uploads must land where the shake monitor queues them, and everything else must be refused.
+BMKG's side is played by paramiko (SFTP, host key pinned, RejectPolicy) and by OpenSSH's `ssh` and
+`rsync -e ssh`; the uploads must land where the shake monitor queues them, and everything else must be
+refused. The helpers (sshd_config rewritten directive by directive, the chroot, the entrypoint) are in
+sftp_harness.py.
 
-How sshd runs here: the production file is rewritten directive by directive (see `adapt`), never copied.
+How sshd runs here:
 - Every uid: an sshd on 127.0.0.1 without the chroot, logging in the current user (a non-root sshd
   can log in no one else): StrictModes no (keys under /tmp), ForceCommand = the repo's dispatch.sh,
-  UPLOAD_ROOT = a tmp folder laid out like the chroot (shakemaps/, shakemaps-corrected/). As root,
-  PermitRootLogin prohibit-password lets root in with a key only.
+  UPLOAD_ROOT = a tmp folder laid out like the chroot (home/realtime/shakemaps..., linked from shakemaps...).
+  As root, PermitRootLogin prohibit-password lets root in with a key only.
 - Root only: the production layout itself. build-chroot.sh fills a chroot under /run (sshd refuses a
-  chroot with a world-writable component such as /tmp), a throwaway user with /bin/sh and a "*"
-  password logs in, and only ports, paths and AllowUsers are rewritten: ChrootDirectory, ForceCommand,
-  Subsystem, SetEnv and StrictModes are the production ones.
+  chroot with a world-writable component such as /tmp), a throwaway user with /bin/sh, a "*" password
+  and the home /home/realtime logs in, and only ports, paths and AllowUsers are rewritten:
+  ChrootDirectory, ForceCommand, Subsystem, SetEnv and StrictModes are the production ones.
 - Root only: services/sftp/entrypoint.sh itself, run as a plain process on such a layout (its paths and
-  user overridden by SFTP_* variables), generating the host keys, answering the image's HEALTHCHECK.
+  user overridden by SFTP_* variables): on fresh volumes (it generates the host keys, answers the image's
+  HEALTHCHECK), and on the old stack's volumes as they are (its /etc/ssh, its ~realtime/.ssh).
 """
 
 from __future__ import annotations
@@ -25,118 +28,23 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from servers import free_port, stop, wait_for_port
-
-paramiko = pytest.importorskip("paramiko")
-
-REPO = Path(__file__).resolve().parents[2]
-SFTP = REPO / "services" / "sftp"
-SSHD = "/usr/sbin/sshd"  # sshd re-executes itself and insists on an absolute path
-REFUSAL = "InaSAFE Realtime accepts SFTP and rsync uploads only."
-INITIAL_ID, PAPUA_ID = "20180220163351", "20131105060809"
-IS_ROOT = os.geteuid() == 0
+from sftp_harness import (
+    HOME, INITIAL_ID, IS_ROOT, PAPUA_ID, REFUSAL, SFTP, SSHD, UPLOAD_DIRS, Entrypoint, adapt, fingerprint,
+    keygen, known_hosts_line, paramiko, production_changes, production_layout, rsync_upload, sftp_client,
+    sftp_upload, ssh_command, sshd_check, start_sshd, upload_tree, write_server_files,
+)
+from servers import free_port, stop
 
 pytestmark = pytest.mark.skipif(
     not (os.access(SSHD, os.X_OK) and shutil.which("ssh") and shutil.which("ssh-keygen") and shutil.which("rsync")
          and os.path.exists("/usr/bin/rrsync") and os.path.exists("/usr/lib/openssh/sftp-server")),
     reason="needs openssh-server, openssh-sftp-server, openssh-client and rsync (with rrsync)",
 )
-
-
-# --- helpers ------------------------------------------------------------------------------------------
-
-def adapt(changes: dict[str, str | list[str] | None], prepend: tuple[str, ...] = ()) -> str:
-    """The production sshd_config with some directives replaced (a list: several lines, None: dropped).
-
-    Every replaced directive must exist in the production file, so the test follows it rather than a copy.
-    """
-    out, seen = list(prepend), set()
-    for line in (SFTP / "sshd_config").read_text().splitlines():
-        words = line.split(maxsplit=1)
-        keyword = words[0] if words and not words[0].startswith("#") else None
-        if keyword in changes:
-            if keyword not in seen:
-                values = changes[keyword]
-                out += [f"{keyword} {value}" for value in ([values] if isinstance(values, str) else values or [])]
-                seen.add(keyword)
-            continue
-        out.append(line)
-    assert seen == set(changes), f"not in services/sftp/sshd_config: {set(changes) - seen}"
-    return "\n".join(out) + "\n"
-
-
-def keygen(path: Path, comment: str) -> str:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True)
-    return path.with_suffix(".pub").read_text().strip()
-
-
-def sshd_check(config: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SSHD, *flags, "-f", str(config)], capture_output=True, text=True, timeout=30)
-
-
-def start_sshd(config: Path, port: int, log: Path) -> subprocess.Popen:
-    checked = sshd_check(config, "-t")
-    assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
-                               stderr=log.open("w"))
-    try:
-        wait_for_port(port, process, timeout=10)
-    except Exception:
-        stop(process)
-        raise RuntimeError(log.read_text())
-    return process
-
-
-def ssh_command(server: SimpleNamespace) -> list[str]:
-    """BMKG's OpenSSH client: our key only, the pinned host key only, never a prompt."""
-    return ["ssh", "-F", "/dev/null", "-p", str(server.port), "-i", str(server.client_key),
-            "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={server.known_hosts}",
-            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"]
-
-
-def sftp_client(server: SimpleNamespace):
-    client = paramiko.SSHClient()
-    client.load_host_keys(str(server.known_hosts))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect("127.0.0.1", server.port, username=server.user, key_filename=str(server.client_key),
-                   look_for_keys=False, allow_agent=False, timeout=10)
-    return client
-
-
-def sftp_upload(server: SimpleNamespace, grid: Path, event_id: str) -> None:
-    """What BMKG should do over SFTP: make the folders, upload under a temp name, rename into place."""
-    client = sftp_client(server)
-    try:
-        sftp = client.open_sftp()
-        folder = f"shakemaps/{event_id}"
-        for path in (folder, f"{folder}/output"):
-            sftp.mkdir(path)
-        sftp.put(str(grid), f"{folder}/output/grid.xml.part")
-        sftp.posix_rename(f"{folder}/output/grid.xml.part", f"{folder}/output/grid.xml")
-        assert sftp.listdir(f"{folder}/output") == ["grid.xml"]
-    finally:
-        client.close()
-
-
-def rsync_upload(server: SimpleNamespace, grid: Path, event_id: str, staging: Path) -> subprocess.CompletedProcess:
-    """What BMKG should do with rsync: push the event folder; rsync writes .grid.xml.XXXXXX, then renames."""
-    (staging / event_id).mkdir(parents=True)
-    shutil.copyfile(grid, staging / event_id / "grid.xml")
-    return subprocess.run(["rsync", "-rt", "-e", " ".join(ssh_command(server)), str(staging / event_id),
-                           f"{server.user}@127.0.0.1:shakemaps/"], capture_output=True, text=True, timeout=60)
-
-
-def write_server_files(server: SimpleNamespace, config_text: str) -> None:
-    server.config.write_text(config_text)
-    server.known_hosts.write_text(f"[127.0.0.1]:{server.port} {server.host_public_key}\n")
 
 
 @pytest.fixture(scope="module")
@@ -155,30 +63,29 @@ def privsep_dir():
 @pytest.fixture(scope="module")
 def receiver(tmp_path_factory, privsep_dir):
     tmp = tmp_path_factory.mktemp("sftp")
-    upload_root = tmp / "srv"  # laid out like the production chroot
-    for folder in ("shakemaps", "shakemaps-corrected"):
-        (upload_root / folder).mkdir(parents=True)
+    root = tmp / "srv"  # laid out like the production chroot
+    home = upload_tree(root)
     user = pwd.getpwuid(os.getuid()).pw_name
     server = SimpleNamespace(
-        port=free_port(), user=user, upload_root=upload_root, client_key=tmp / "bmkg_ed25519",
+        port=free_port(), user=user, upload_root=home, client_key=tmp / "bmkg_ed25519",
         config=tmp / "sshd_config", known_hosts=tmp / "known_hosts", log=tmp / "sshd.log",
         host_public_key=keygen(tmp / "ssh_host_ed25519_key", "test-host"), tmp=tmp,
     )
     (tmp / "authorized_keys").write_text(keygen(server.client_key, "bmkg") + "\n")
     changes = {
         "Port": str(server.port),
-        "HostKey": str(tmp / "ssh_host_ed25519_key"),
         "PidFile": str(tmp / "sshd.pid"),
         "AllowUsers": user,
         "AuthorizedKeysFile": str(tmp / "authorized_keys"),
         "StrictModes": "no",          # keys under /tmp
         "ChrootDirectory": "none",    # only root can chroot; the root-only test below covers it
         "ForceCommand": f"/bin/sh {SFTP / 'dispatch.sh'}",
-        "SetEnv": f"UPLOAD_ROOT={upload_root}",
+        "SetEnv": f"UPLOAD_ROOT={root} UPLOAD_HOME={home}",
     }
     if IS_ROOT:
         changes["PermitRootLogin"] = "prohibit-password"
-    write_server_files(server, adapt(changes, prepend=("ListenAddress 127.0.0.1",)))
+    write_server_files(server, adapt(changes, prepend=("ListenAddress 127.0.0.1",
+                                                       f"HostKey {tmp / 'ssh_host_ed25519_key'}")))
     process = start_sshd(server.config, server.port, server.log)
     yield server
     stop(process)
@@ -293,72 +200,35 @@ def test_dockerfile_passes_hadolint():
 
 
 def test_production_sshd_config_is_valid_and_locked_down(tmp_path, privsep_dir):
-    keygen(tmp_path / "ssh_host_ed25519_key", "test-host")
-    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(tmp_path / "ssh_host_rsa_key")],
-                   check=True)
-    config = tmp_path / "sshd_config"
-    config.write_text((SFTP / "sshd_config").read_text().replace("/etc/ssh/host_keys/", f"{tmp_path}/"))
-    checked = sshd_check(config, "-t")
+    host_keys = [tmp_path / "ssh_host_ed25519_key", tmp_path / "ssh_host_rsa_key"]
+    keygen(host_keys[0], "test-host")
+    keygen(host_keys[1], "test-host", "rsa", "-b", "2048")
+    config = SFTP / "sshd_config"  # as it is: entrypoint.sh names the host keys with -h
+    flags = [arg for key in host_keys for arg in ("-h", str(key))]
+    checked = sshd_check(config, "-t", *flags)
     assert checked.returncode == 0, checked.stderr
-    effective = {}
-    for line in sshd_check(config, "-T").stdout.splitlines():
+    values: dict[str, list[str]] = {}
+    for line in sshd_check(config, "-T", *flags).stdout.splitlines():
         keyword, _, value = line.partition(" ")
-        effective.setdefault(keyword, value)
+        values.setdefault(keyword, []).append(value)
     expected = {
         "port": "22", "permitrootlogin": "no", "allowusers": "realtime", "authenticationmethods": "publickey",
         "pubkeyauthentication": "yes", "passwordauthentication": "no", "kbdinteractiveauthentication": "no",
         "permitemptypasswords": "no", "usepam": "no", "strictmodes": "yes",
-        "authorizedkeysfile": "/etc/ssh/authorized_keys/%u", "chrootdirectory": "/srv/sftp",
-        "forcecommand": "/usr/local/bin/sftp-dispatch", "subsystem": "sftp /usr/lib/openssh/sftp-server",
-        "setenv": "UPLOAD_ROOT=/", "permittty": "no", "allowtcpforwarding": "no", "allowagentforwarding": "no",
-        "allowstreamlocalforwarding": "no", "x11forwarding": "no", "permittunnel": "no",
-        "disableforwarding": "yes", "permituserenvironment": "no", "permituserrc": "no", "loglevel": "VERBOSE",
+        "authorizedkeysfile": "/etc/ssh/authorized_keys/%u /etc/ssh/authorized_keys/authorized_keys",
+        "chrootdirectory": "/srv/sftp", "forcecommand": "/usr/local/bin/sftp-dispatch",
+        "subsystem": "sftp /usr/lib/openssh/sftp-server", "permittty": "no", "allowtcpforwarding": "no",
+        "allowagentforwarding": "no", "allowstreamlocalforwarding": "no", "x11forwarding": "no",
+        "permittunnel": "no", "disableforwarding": "yes", "permituserenvironment": "no", "permituserrc": "no",
+        "loglevel": "VERBOSE",
     }
-    assert {key: effective.get(key) for key in expected} == expected
-    assert "acceptenv" not in effective  # clients cannot set UPLOAD_ROOT or anything else
+    assert {key: values.get(key, [None])[0] for key in expected} == expected
+    assert values["setenv"] == ["UPLOAD_ROOT=/", f"UPLOAD_HOME={HOME}"]
+    assert values["hostkey"] == [str(key) for key in host_keys]  # the file names none: a missing one would log an error
+    assert "acceptenv" not in values  # clients cannot set UPLOAD_ROOT or anything else
 
 
 # --- the production layout: chroot, StrictModes, a non-root user (root only) ----------------------
-
-@contextmanager
-def production_layout():
-    """Root only: a folder under /run with chroot/ (filled by build-chroot.sh) and etc/authorized_keys/,
-    and a throwaway user with /bin/sh and a "*" password; both removed afterwards."""
-    if not IS_ROOT:
-        pytest.skip("sshd can chroot (and create a throwaway user) only as root")
-    base = Path(tempfile.mkdtemp(prefix="inasafe-sftp-test-", dir="/run"))
-    user = f"sftptest{uuid.uuid4().hex[:8]}"
-    try:
-        os.chmod(base, 0o755)
-        for component in [*reversed(base.parents), base]:  # sshd's rule for every ChrootDirectory component
-            info = component.stat()
-            if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                pytest.skip(f"{component} is not root-owned and closed; sshd would refuse a chroot below it")
-        subprocess.run(["useradd", "--no-create-home", "--home-dir", "/", "--shell", "/bin/sh", "--user-group",
-                        "--password", "*", user], check=True, capture_output=True)
-        chroot, etc = base / "chroot", base / "etc"
-        built = subprocess.run(["/bin/sh", str(SFTP / "build-chroot.sh"), str(chroot), str(SFTP / "dispatch.sh")],
-                               capture_output=True, text=True, timeout=120)
-        assert built.returncode == 0, built.stderr
-        (etc / "authorized_keys").mkdir(parents=True)
-        os.chmod(etc, 0o755)
-        yield SimpleNamespace(base=base, user=user, chroot=chroot, etc=etc)
-    finally:
-        subprocess.run(["userdel", user], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def production_changes(port: int, user: str, etc: Path, chroot: Path, host_keys: list[str]) -> dict:
-    """Only ports, paths and AllowUsers differ from the production sshd_config."""
-    return {
-        "Port": str(port),
-        "HostKey": host_keys,
-        "PidFile": str(etc / "sshd.pid"),
-        "AllowUsers": user,
-        "AuthorizedKeysFile": f"{etc}/authorized_keys/%u",
-        "ChrootDirectory": str(chroot),
-    }
-
 
 @pytest.fixture(scope="module")
 def chroot_receiver(privsep_dir):
@@ -370,19 +240,18 @@ def chroot_receiver(privsep_dir):
             lines = Path(f"/etc/{name}").read_text().splitlines()
             (chroot / "etc" / name).write_text("".join(f"{line}\n" for line in lines
                                                        if line.split(":")[0] in ("root", user)))
-        for folder in ("shakemaps", "shakemaps-corrected"):
-            (chroot / folder).mkdir()
-            os.chown(chroot / folder, account.pw_uid, account.pw_gid)
-            os.chmod(chroot / folder, 0o775)
+        for folder in UPLOAD_DIRS:
+            os.chown(layout.home / folder, account.pw_uid, account.pw_gid)
+            os.chmod(layout.home / folder, 0o775)
         server = SimpleNamespace(
-            port=free_port(), user=user, upload_root=chroot, client_key=etc / "bmkg_ed25519",
+            port=free_port(), user=user, chroot=chroot, upload_root=layout.home, client_key=etc / "bmkg_ed25519",
             config=etc / "sshd_config", known_hosts=etc / "known_hosts", log=etc / "sshd.log",
             host_public_key=keygen(etc / "ssh_host_ed25519_key", "test-host"), tmp=layout.base,
         )
         (etc / "authorized_keys" / user).write_text(keygen(server.client_key, "bmkg") + "\n")
         write_server_files(server, adapt(
-            production_changes(server.port, user, etc, chroot, [str(etc / "ssh_host_ed25519_key")]),
-            prepend=("ListenAddress 127.0.0.1",)))
+            production_changes(server.port, user, etc, chroot, etc / "authorized_keys"),
+            prepend=("ListenAddress 127.0.0.1", f"HostKey {etc / 'ssh_host_ed25519_key'}")))
         process = start_sshd(server.config, server.port, server.log)
         try:
             yield server
@@ -402,10 +271,13 @@ def test_chrooted_production_layout_takes_sftp_and_rsync_and_refuses_the_rest(ch
     client = sftp_client(server)
     try:
         sftp = client.open_sftp()
-        assert sorted(sftp.listdir("/")) == ["bin", "dev", "etc", "lib", "lib64", "sbin", "shakemaps",
+        assert sftp.normalize(".") == HOME  # sessions start in the home, as in the old stack
+        assert sorted(sftp.listdir("/")) == ["bin", "dev", "etc", "home", "lib", "lib64", "sbin", "shakemaps",
                                              "shakemaps-corrected", "usr"]  # the chroot, not the host
-        with pytest.raises(PermissionError):
-            sftp.mkdir("/elsewhere")  # the chroot itself is root's
+        assert sorted(sftp.listdir(".")) == sorted(UPLOAD_DIRS)
+        for path in ("/elsewhere", f"{HOME}/elsewhere"):
+            with pytest.raises(PermissionError):
+                sftp.mkdir(path)  # the chroot and the home are root's
         with pytest.raises(PermissionError):
             sftp.symlink("/usr", f"shakemaps/{INITIAL_ID}/link")  # -P symlink
     finally:
@@ -419,7 +291,7 @@ def test_chrooted_production_layout_takes_sftp_and_rsync_and_refuses_the_rest(ch
                            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert (shell.returncode, shell.stdout) == (1, "") and REFUSAL in shell.stderr
     log = server.log.read_text()
-    assert f'Changed root directory to "{server.upload_root}"' in log
+    assert f'Changed root directory to "{server.chroot}"' in log
     assert "bad ownership" not in log
 
 
@@ -437,35 +309,12 @@ def dockerfile_healthcheck(port: int) -> list[str]:
 
 def test_entrypoint_runs_on_a_fake_layout_keeps_its_host_keys_and_answers_the_healthcheck(privsep_dir, fixtures):
     with production_layout() as layout:
-        etc, host_keys, port = layout.etc, layout.etc / "host_keys", free_port()
-        account = pwd.getpwnam(layout.user)
+        etc, host_keys = layout.etc, layout.etc / "host_keys"
+        entrypoint = Entrypoint(layout, host_keys, etc / "authorized_keys")
+        port, account = entrypoint.port, pwd.getpwnam(layout.user)
         server = SimpleNamespace(port=port, user=layout.user, client_key=etc / "bmkg_ed25519",
                                  known_hosts=etc / "known_hosts")
-        authorized_keys = etc / "authorized_keys" / layout.user
-        authorized_keys.write_text(keygen(server.client_key, "bmkg") + "\n")
-        config = etc / "sshd_config"
-        config.write_text(adapt(production_changes(
-            port, layout.user, etc, layout.chroot,
-            [str(host_keys / "ssh_host_ed25519_key"), str(host_keys / "ssh_host_rsa_key")],
-        ), prepend=("ListenAddress 127.0.0.1",)))
-        env = {**os.environ, "SFTP_USER": layout.user, "SFTP_UID": str(account.pw_uid),
-               "SFTP_GID": str(account.pw_gid), "SFTP_SSHD_CONFIG": str(config), "SFTP_HOST_KEYS": str(host_keys),
-               "SFTP_AUTHORIZED_KEYS": str(authorized_keys), "SFTP_CHROOT": str(layout.chroot),
-               "SFTP_RSA_BITS": "2048"}
-        entrypoint = ["sh", str(SFTP / "entrypoint.sh")]
-
-        def check() -> subprocess.CompletedProcess:
-            return subprocess.run([*entrypoint, "--check"], env=env, capture_output=True, text=True, timeout=60)
-
-        def start(log: Path) -> subprocess.Popen:
-            process = subprocess.Popen(entrypoint, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=log.open("w"))
-            try:
-                wait_for_port(port, process, timeout=60)
-            except Exception:
-                stop(process)
-                raise RuntimeError(log.read_text())
-            return process
+        (etc / "authorized_keys" / layout.user).write_text(keygen(server.client_key, "bmkg") + "\n")
 
         def fingerprints() -> dict[str, str]:
             return {pub.name: subprocess.run(["ssh-keygen", "-l", "-f", str(pub)], capture_output=True, text=True,
@@ -473,21 +322,20 @@ def test_entrypoint_runs_on_a_fake_layout_keeps_its_host_keys_and_answers_the_he
                     for pub in sorted(host_keys.glob("ssh_host_*_key.pub"))}
 
         # --check before the first start: throwaway keys, nothing written
-        checked = check()
+        checked = entrypoint.check()
         assert checked.returncode == 0, checked.stderr
         assert "configuration OK" in checked.stderr and not host_keys.exists()
 
-        # first start: both host keys generated, their fingerprints logged
+        # first start: ed25519 and rsa host keys generated, their fingerprints logged
         first_log = etc / "entrypoint-1.log"
-        process = start(first_log)
-        try:
+        with entrypoint.running(first_log):
             first = fingerprints()
             assert set(first) == {"ssh_host_ed25519_key.pub", "ssh_host_rsa_key.pub"}
             log = first_log.read_text()
             for type_ in ("ed25519", "rsa"):
                 assert f"generating the {type_} host key in {host_keys} (first start)" in log
-            for fingerprint in first.values():
-                assert f"sftp: host key {fingerprint}" in log
+            for line in first.values():
+                assert f"sftp: host key {line}" in log
             assert stat.S_IMODE(host_keys.stat().st_mode) == 0o700
             assert all(stat.S_IMODE(key.stat().st_mode) == 0o600 for key in host_keys.glob("ssh_host_*_key"))
 
@@ -495,25 +343,22 @@ def test_entrypoint_runs_on_a_fake_layout_keeps_its_host_keys_and_answers_the_he
             assert health.returncode == 0, health.stderr
 
             # BMKG pins the generated host keys and uploads with its key
-            server.known_hosts.write_text("".join(f"[127.0.0.1]:{port} {' '.join(pub.read_text().split()[:2])}\n"
+            server.known_hosts.write_text("".join(known_hosts_line(port, pub)
                                                   for pub in sorted(host_keys.glob("ssh_host_*_key.pub"))))
             grid = fixtures / "earthquake" / "shakemaps" / INITIAL_ID / "grid.xml"
             sftp_upload(server, grid, INITIAL_ID)
-            landed = layout.chroot / "shakemaps" / INITIAL_ID / "output" / "grid.xml"
+            landed = layout.home / "shakemaps" / INITIAL_ID / "output" / "grid.xml"
             assert landed.read_bytes() == grid.read_bytes()
             assert landed.stat().st_uid == account.pw_uid
-        finally:
-            stop(process)
         assert f'Changed root directory to "{layout.chroot}"' in first_log.read_text()
 
         # second start: the same host keys, so BMKG's known_hosts stays valid
         second_log = etc / "entrypoint-2.log"
-        process = start(second_log)
-        try:
+        with entrypoint.running(second_log):
             assert fingerprints() == first
             log = second_log.read_text()
             assert "generating" not in log
-            assert all(f"sftp: host key {fingerprint}" in log for fingerprint in first.values())
+            assert all(f"sftp: host key {line}" in log for line in first.values())
             health = subprocess.run(dockerfile_healthcheck(port), capture_output=True, text=True, timeout=15)
             assert health.returncode == 0, health.stderr
             client = sftp_client(server)  # RejectPolicy against the known_hosts written after the first start
@@ -521,9 +366,170 @@ def test_entrypoint_runs_on_a_fake_layout_keeps_its_host_keys_and_answers_the_he
                 assert INITIAL_ID in client.open_sftp().listdir("shakemaps")
             finally:
                 client.close()
-        finally:
-            stop(process)
 
-        checked = check()
+        checked = entrypoint.check()
         assert checked.returncode == 0, checked.stderr
         assert "configuration OK" in checked.stderr and fingerprints() == first
+
+
+# --- the old stack's volumes, taken over as they are (root only) ---------------------------------------
+# inasafe/docker-realtime-orchestration ran an Ubuntu sshd (user realtime, home /home/realtime, no chroot):
+# volume sftp-ssh-config-data at /etc/ssh, sftp-ssh-data at /home/realtime/.ssh. Our image mounts the first
+# at /etc/ssh/host_keys and the second at /etc/ssh/authorized_keys; BMKG must see no difference.
+
+OLD_SSHD_CONFIG = """# Package generated configuration file
+# See the sshd_config(5) manpage for details
+Port 22
+Protocol 2
+HostKey /etc/ssh/ssh_host_rsa_key
+HostKey /etc/ssh/ssh_host_dsa_key
+HostKey /etc/ssh/ssh_host_ecdsa_key
+HostKey /etc/ssh/ssh_host_ed25519_key
+UsePrivilegeSeparation yes
+PermitRootLogin yes
+StrictModes yes
+PubkeyAuthentication yes
+PasswordAuthentication yes
+ChallengeResponseAuthentication no
+X11Forwarding yes
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+UsePAM yes
+"""
+OLD_HOST_KEYS = {"rsa": ("-b", "2048", "-m", "PEM"), "ecdsa": ("-m", "PEM"), "ed25519": (), "dsa": ()}
+
+
+def unused_uid() -> int:
+    """The old stack's realtime uid: one this machine does not know, so neither root nor our user."""
+    known = {entry.pw_uid for entry in pwd.getpwall()}
+    return next(uid for uid in range(4242, 60000) if uid not in known)
+
+
+@pytest.fixture(scope="module")
+def old_stack(privsep_dir):
+    """Our entrypoint started on the old volumes: an Ubuntu /etc/ssh (keys made by ssh-keygen, rsa and ecdsa
+    in the PEM format of the time, a DSA key, its sshd_config, ssh_config, moduli) and a ~realtime/.ssh of the
+    old uid (0700) holding BMKG's RSA key in authorized_keys (0600). BMKG pinned only the old ECDSA key."""
+    with production_layout() as layout:
+        etc_ssh, dot_ssh = layout.base / "old-etc-ssh", layout.base / "old-home-realtime-ssh"
+        etc_ssh.mkdir()
+        for kind, options in OLD_HOST_KEYS.items():
+            keygen(etc_ssh / f"ssh_host_{kind}_key", "root@realtime-sftp", kind, *options)
+        (etc_ssh / "sshd_config").write_text(OLD_SSHD_CONFIG)
+        (etc_ssh / "ssh_config").write_text("Host *\n    SendEnv LANG LC_*\n    HashKnownHosts yes\n")
+        shutil.copyfile("/etc/ssh/moduli", etc_ssh / "moduli")
+        for path in etc_ssh.iterdir():
+            os.chmod(path, 0o600 if path.name.endswith("_key") else 0o644)
+        os.chmod(etc_ssh, 0o755)
+
+        client_key, old_uid = layout.base / "bmkg_rsa", unused_uid()
+        dot_ssh.mkdir(mode=0o700)
+        (dot_ssh / "authorized_keys").write_text(keygen(client_key, "bmkg@bmkg.go.id", "rsa", "-b", "2048", "-m", "PEM")
+                                                 + "\n")
+        os.chmod(dot_ssh / "authorized_keys", 0o600)
+        for path in (dot_ssh, dot_ssh / "authorized_keys"):
+            os.chown(path, old_uid, old_uid)
+
+        entrypoint = Entrypoint(layout, etc_ssh, dot_ssh)
+        server = SimpleNamespace(
+            port=entrypoint.port, user=layout.user, client_key=client_key, known_hosts=layout.base / "known_hosts",
+            layout=layout, etc_ssh=etc_ssh, dot_ssh=dot_ssh, log=layout.base / "entrypoint.log",
+            before={path.name: path.read_bytes() for path in etc_ssh.iterdir()},
+            authorized=(dot_ssh / "authorized_keys").read_bytes(),
+        )
+        server.known_hosts.write_text(known_hosts_line(server.port, etc_ssh / "ssh_host_ecdsa_key.pub"))
+        with entrypoint.running(server.log):
+            yield server
+
+
+@pytest.mark.parametrize("algorithm, kind", [("ecdsa-sha2-nistp256", "ecdsa"), ("ssh-ed25519", "ed25519"),
+                                             ("rsa-sha2-512", "rsa")])
+def test_old_stack_every_old_host_key_is_served(old_stack, algorithm, kind):
+    transport = paramiko.Transport(("127.0.0.1", old_stack.port))
+    try:
+        transport.get_security_options().key_types = [algorithm]  # the only host key algorithm we accept
+        transport.start_client(timeout=10)
+        assert transport.host_key_type == algorithm
+        assert transport.get_remote_server_key().fingerprint == fingerprint(
+            old_stack.etc_ssh / f"ssh_host_{kind}_key.pub")
+    finally:
+        transport.close()
+
+
+def test_old_stack_bmkg_uploads_over_sftp_by_old_relative_and_our_paths(old_stack, fixtures):
+    grid = fixtures / "earthquake" / "shakemaps" / INITIAL_ID / "grid.xml"
+    targets = {"20240101000001": f"{HOME}/shakemaps", "20240101000002": "shakemaps", "20240101000003": "/shakemaps",
+               "20240101000004": f"{HOME}/shakemaps-corrected", "20240101000005": "shakemaps-corrected",
+               "20240101000006": "/shakemaps-corrected"}
+    for event_id, under in targets.items():
+        sftp_upload(old_stack, grid, event_id, under, output=False)  # paramiko pins only the old ECDSA key
+    uid = pwd.getpwnam(old_stack.user).pw_uid
+    for event_id, under in targets.items():
+        landed = old_stack.layout.home / under.rsplit("/", 1)[-1] / event_id / "grid.xml"
+        assert landed.read_bytes() == grid.read_bytes()
+        assert landed.stat().st_uid == uid
+    client = sftp_client(old_stack)
+    try:
+        assert client.open_sftp().normalize(".") == HOME
+    finally:
+        client.close()
+
+
+def test_old_stack_bmkg_pushes_with_rsync_by_old_relative_and_our_paths(old_stack, fixtures, tmp_path):
+    grid = fixtures / "earthquake" / "shakemaps" / PAPUA_ID / "output" / "grid.xml"
+    targets = {"20240102000001": f"{HOME}/shakemaps/", "20240102000002": "shakemaps/",
+               "20240102000003": "/shakemaps/", "20240102000004": f"{HOME}/shakemaps-corrected/"}
+    for event_id, destination in targets.items():
+        pushed = rsync_upload(old_stack, grid, event_id, tmp_path, destination)  # ssh pins only the old ECDSA key
+        assert pushed.returncode == 0, pushed.stderr + old_stack.log.read_text()
+        landed = old_stack.layout.home / destination.rstrip("/").rsplit("/", 1)[-1] / event_id
+        assert sorted(path.name for path in landed.iterdir()) == ["grid.xml"]
+        assert (landed / "grid.xml").read_bytes() == grid.read_bytes()
+
+
+def test_old_stack_refuses_shells_commands_and_passwords(old_stack):
+    for options, command in (([], []), (["-T"], []), ([], ["cat /etc/passwd"])):
+        result = subprocess.run([*ssh_command(old_stack), *options, f"{old_stack.user}@127.0.0.1", *command],
+                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert REFUSAL in result.stderr
+    transport = paramiko.Transport(("127.0.0.1", old_stack.port))
+    try:
+        transport.start_client(timeout=10)
+        with pytest.raises(paramiko.BadAuthenticationType) as refused:  # the old sshd_config allowed passwords
+            transport.auth_password(old_stack.user, "any-password")
+        assert refused.value.allowed_types == ["publickey"]
+    finally:
+        transport.close()
+
+
+def test_old_stack_authorized_keys_are_taken_over_and_ours_added_without_restart(old_stack):
+    dot_ssh = old_stack.dot_ssh
+    # another uid's files: root takes them over, the user may read them, nothing else changes
+    assert (dot_ssh / "authorized_keys").read_bytes() == old_stack.authorized
+    for path, needed in ((dot_ssh, stat.S_IXOTH), (dot_ssh / "authorized_keys", stat.S_IROTH)):
+        info = path.stat()
+        assert info.st_uid == 0 and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and info.st_mode & needed
+    assert f"authorized keys: 1 key(s) for {old_stack.user} in {dot_ssh}/authorized_keys" in old_stack.log.read_text()
+
+    # our layout's file beside the old one, written while sshd runs
+    new_key = old_stack.layout.base / "bmkg_2026"
+    (dot_ssh / old_stack.user).write_text(keygen(new_key, "bmkg-2026") + "\n")
+    for key in (old_stack.client_key, new_key):
+        client = sftp_client(old_stack, key)
+        try:
+            assert set(UPLOAD_DIRS) <= set(client.open_sftp().listdir("."))
+        finally:
+            client.close()
+    assert "bad ownership" not in old_stack.log.read_text()
+
+
+def test_old_stack_host_key_folder_is_left_as_it_was(old_stack):
+    assert {path.name: path.read_bytes() for path in old_stack.etc_ssh.iterdir()} == old_stack.before
+    log = old_stack.log.read_text()
+    assert "generating" not in log
+    served = [line for line in log.splitlines() if line.startswith("sftp: host key ")]
+    assert [line.split()[4] for line in served] == [
+        fingerprint(old_stack.etc_ssh / f"ssh_host_{kind}_key.pub") for kind in ("ed25519", "ecdsa", "rsa")]
+    assert [line for line in log.splitlines() if "ssh_host_dsa_key" in line] == [
+        f"sftp: ignoring {old_stack.etc_ssh}/ssh_host_dsa_key: OpenSSH 9.2 no longer serves DSA host keys"]
