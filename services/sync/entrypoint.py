@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Syncthing volume replicator: writes config.xml from the environment, then execs `syncthing serve`.
+"""Syncthing volume replicator: writes config.xml from the environment, then runs `syncthing serve`.
 
     entrypoint.py                    write the config, then run syncthing (the container's main process)
     entrypoint.py --check            write the config, validate it, print a summary; exit 0 or 2
     entrypoint.py --print-device-id  print this node's device id (generates the key pair on first use)
     entrypoint.py --health           exit 0 when the GUI answers /rest/system/ping (the Docker HEALTHCHECK)
+
+With SYNC_HOME alone (identity, config and index in one folder) this process execs syncthing. With a separate
+SYNC_CONFIG_DIR (identity and config, possibly on NFS shared by several hosts) it stays as syncthing's parent: it
+holds identity_lock's heartbeat lock on that folder, so two replicators never run with one identity.
 
 The environment variables are documented in README.md next to this file. The image ships only
 python3-minimal, so this script uses nothing outside it (no json, xml, http, dataclasses or shutil).
@@ -15,11 +19,15 @@ from __future__ import annotations
 import base64
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NamedTuple
+
+from identity_lock import MISSED_BEATS, IdentityLock, LockHeld, LockLost, describe
 
 SYNCTHING = "syncthing"
 FOLDER_TYPES = ("sendonly", "receiveonly", "sendreceive")
@@ -39,8 +47,27 @@ class Peer(NamedTuple):
     addresses: tuple[str, ...]
 
 
+class Dirs(NamedTuple):
+    """Where syncthing keeps its identity and config.xml (`config`) and its index database (`data`)."""
+    config: Path
+    data: Path
+
+    @property
+    def split(self) -> bool:
+        return self.config != self.data
+
+    def serve_args(self) -> list[str]:
+        """syncthing 1.19's `serve` takes --home, or both --config and --data (it refuses one alone)."""
+        return [f"--config={self.config}", f"--data={self.data}"] if self.split else [f"--home={self.config}"]
+
+    def generate_args(self) -> list[str]:
+        """`generate` writes only the config folder; it has no --data."""
+        return [f"--config={self.config}"] if self.split else [f"--home={self.config}"]
+
+
 class Settings(NamedTuple):
-    home: Path
+    dirs: Dirs
+    lock_interval: int
     device_name: str
     folder_id: str
     folder_label: str
@@ -116,6 +143,18 @@ def parse_peers(text: str) -> tuple[Peer, ...]:
     return tuple(peers.values())
 
 
+def read_dirs(env: dict[str, str]) -> Dirs:
+    """SYNC_CONFIG_DIR and SYNC_DATA_DIR, each defaulting to SYNC_HOME (so SYNC_HOME alone keeps one folder)."""
+    home = env.get("SYNC_HOME", "").strip() or "/var/syncthing"
+    dirs = {}
+    for name in ("SYNC_CONFIG_DIR", "SYNC_DATA_DIR"):
+        value = env.get(name, "").strip()
+        if value and not value.startswith("/"):
+            raise ConfigError(f"{name}={value!r}: use an absolute path")
+        dirs[name] = Path(value or home)
+    return Dirs(dirs["SYNC_CONFIG_DIR"], dirs["SYNC_DATA_DIR"])
+
+
 def read_settings(env: dict[str, str]) -> Settings:
     def required(name: str) -> str:
         value = env.get(name, "").strip()
@@ -144,8 +183,12 @@ def read_settings(env: dict[str, str]) -> Settings:
     gui_password = env.get("SYNC_GUI_PASSWORD") or None
     if bool(gui_user) != bool(gui_password):
         raise ConfigError("SYNC_GUI_USER and SYNC_GUI_PASSWORD go together: set both or neither")
+    lock_interval = env.get("SYNC_LOCK_HEARTBEAT_SECONDS", "").strip() or "10"
+    if not lock_interval.isdigit() or int(lock_interval) < 1:
+        raise ConfigError(f"SYNC_LOCK_HEARTBEAT_SECONDS={lock_interval!r}: use a whole number of seconds, 1 or more")
     return Settings(
-        home=Path(env.get("SYNC_HOME", "").strip() or "/var/syncthing"),
+        dirs=read_dirs(env),
+        lock_interval=int(lock_interval),
         device_name=env.get("SYNC_DEVICE_NAME", "").strip() or socket.gethostname(),
         folder_id=folder_id,
         folder_label=env.get("SYNC_FOLDER_LABEL", "").strip() or folder_id,
@@ -176,12 +219,22 @@ def run_syncthing(*args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def ensure_identity(home: Path) -> str:
-    """This node's device id; generates cert.pem and key.pem (once) when SYNC_HOME has none."""
-    if not ((home / "cert.pem").is_file() and (home / "key.pem").is_file()):
-        run_syncthing("generate", f"--home={home}", "--no-default-folder", "--skip-port-probing")
-    device_id = run_syncthing("serve", f"--home={home}", "--device-id").strip()
-    return canonical_device_id(device_id, f"{home}/cert.pem")
+def ensure_identity(dirs: Dirs) -> str:
+    """This node's device id; generates cert.pem and key.pem (once) when the config folder has none."""
+    if not ((dirs.config / "cert.pem").is_file() and (dirs.config / "key.pem").is_file()):
+        run_syncthing("generate", *dirs.generate_args(), "--no-default-folder", "--skip-port-probing")
+    device_id = run_syncthing("serve", *dirs.serve_args(), "--device-id").strip()
+    return canonical_device_id(device_id, f"{dirs.config}/cert.pem")
+
+
+def make_dirs(dirs: Dirs) -> None:
+    """Creates a split layout's folders (a replicator's own subfolder of a shared config volume, say)."""
+    for name, path in (("SYNC_CONFIG_DIR", dirs.config), ("SYNC_DATA_DIR", dirs.data)):
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(f"{name}={path}: cannot create it ({error.strerror}); "
+                              f"its parent must be writable by uid {os.getuid()}") from None
 
 
 def existing(config_text: str, pattern: str) -> str | None:
@@ -195,9 +248,9 @@ def hashed_gui_password(settings: Settings) -> str | None:
         return None
     if re.fullmatch(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}", settings.gui_password):
         return settings.gui_password
-    run_syncthing("generate", f"--home={settings.home}", "--no-default-folder", "--skip-port-probing",
+    run_syncthing("generate", *settings.dirs.generate_args(), "--no-default-folder", "--skip-port-probing",
                   f"--gui-user={settings.gui_user}", "--gui-password=-", stdin=settings.gui_password)
-    text = (settings.home / "config.xml").read_text()
+    text = (settings.dirs.config / "config.xml").read_text()
     return existing(text, r"<password>([^<]+)</password>")
 
 
@@ -279,12 +332,12 @@ def render_config(settings: Settings, device_id: str, version: str, api_key: str
 
 
 def write_config(settings: Settings) -> tuple[str, Path]:
-    """Writes SYNC_HOME/config.xml from the settings; keeps the key pair, the API key and the config version."""
-    device_id = ensure_identity(settings.home)
+    """Writes config.xml from the settings; keeps the key pair, the API key and the config version."""
+    device_id = ensure_identity(settings.dirs)
     for peer in settings.peers:
         if peer.device_id == device_id:
             raise ConfigError(f"SYNC_PEERS lists this node's own device id {device_id}")
-    config = settings.home / "config.xml"
+    config = settings.dirs.config / "config.xml"
     old = config.read_text() if config.is_file() else ""
     version = existing(old, r'<configuration version="(\d+)"') or CONFIG_VERSION
     api_key = (settings.api_key or existing(old, r"<apikey>([^<]+)</apikey>")
@@ -329,6 +382,7 @@ def summary(settings: Settings, device_id: str, config: Path) -> str:
     return "\n".join([
         f"device id:  {device_id}",
         f"config:     {config}",
+        f"database:   {s.dirs.data}",
         f"folder:     {s.folder_id} ({s.folder_label}) {s.folder_type} at {s.folder_path}"
         f", rescan {s.rescan_seconds} s{', PAUSED (standby)' if s.standby else ''}",
         f"peers:      {peers}",
@@ -338,12 +392,12 @@ def summary(settings: Settings, device_id: str, config: Path) -> str:
     ])
 
 
-def gui_health(home: Path, timeout: float = 5.0) -> bool:
+def gui_health(config_dir: Path, timeout: float = 5.0) -> bool:
     """GET /rest/system/ping with the API key, on the GUI address in config.xml (0.0.0.0 and :: mean loopback).
 
     Syncthing 1.19 has no /rest/noauth/health (it answers 404; the endpoint came in a later release), so the
     check authenticates with the key this node keeps in its own config.xml."""
-    config = home / "config.xml"
+    config = config_dir / "config.xml"
     text = config.read_text() if config.is_file() else ""
     address = existing(text, r"<gui[^>]*>\s*<address>([^<]+)</address>") or "127.0.0.1:8384"
     api_key = existing(text, r"<apikey>([^<]+)</apikey>") or ""
@@ -361,21 +415,79 @@ def gui_health(home: Path, timeout: float = 5.0) -> bool:
     return reply.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")) and b'"pong"' in reply
 
 
+def take_lock(settings: Settings) -> IdentityLock:
+    """The split layout's lock: waits out a dead holder, refuses (one line) while a live replicator holds it."""
+    make_dirs(settings.dirs)
+    lock = IdentityLock(settings.dirs.config, settings.lock_interval)
+    try:
+        dead = lock.acquire()
+    except LockHeld as held:
+        raise ConfigError(f"SYNC_CONFIG_DIR={settings.dirs.config} is in use by {held}: two replicators must not "
+                          "share one identity (stop that one, or give this one its own folder)") from None
+    except OSError as error:
+        raise ConfigError(f"SYNC_CONFIG_DIR={settings.dirs.config}: cannot lock it ({error})") from None
+    if dead is not None:
+        print(f"sync: took over the lock on {settings.dirs.config} from {describe(dead)}: its heartbeat stopped for "
+              f"{MISSED_BEATS} intervals", file=sys.stderr, flush=True)
+    return lock
+
+
+def supervise(command: list[str], lock: IdentityLock) -> int:
+    """Runs syncthing as a child (stop signals forwarded) and renews the lock every interval until it exits.
+
+    Stops syncthing when another replicator has taken the lock over, or when the lock could not be renewed for two
+    intervals (a contender takes a lock over after MISSED_BEATS)."""
+    child = subprocess.Popen(command)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda received, _frame: child.send_signal(received))
+    renewed = time.monotonic()
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=lock.interval)
+                return code if code >= 0 else 128 - code
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                lock.beat()
+                renewed = time.monotonic()
+                continue
+            except LockLost as lost:
+                problem = f"lost the lock on {lock.path.parent} to {lost}: stopping syncthing"
+            except OSError as error:
+                problem = f"cannot renew the lock on {lock.path.parent} ({error})"
+                if time.monotonic() - renewed < 2 * lock.interval:
+                    print(f"sync: warning: {problem}", file=sys.stderr, flush=True)
+                    continue
+                problem += f" for {2 * lock.interval} s: stopping syncthing"
+            print(f"sync: error: {problem}", file=sys.stderr, flush=True)
+            child.terminate()
+            child.wait()
+            return 2
+    finally:
+        lock.release()
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
-    home = Path(os.environ.get("SYNC_HOME", "").strip() or "/var/syncthing")
+    lock = None
     try:
+        dirs = read_dirs(dict(os.environ))
         if command == "--health":
-            return 0 if gui_health(home) else 1
+            return 0 if gui_health(dirs.config) else 1
         if command == "--print-device-id":
-            print(ensure_identity(home))
+            print(ensure_identity(dirs))
             return 0
         if command not in ("", "--check"):
             print(__doc__, file=sys.stderr)
             return 2
         settings = read_settings(dict(os.environ))
+        if settings.dirs.split and not command:
+            lock = take_lock(settings)
         device_id, config = write_config(settings)
     except ConfigError as error:
+        if lock is not None:
+            lock.release()
         print(f"sync: error: {error}", file=sys.stderr)
         return 2
     print(summary(settings, device_id, config), file=sys.stdout if command else sys.stderr, flush=True)
@@ -383,9 +495,10 @@ def main(argv: list[str]) -> int:
         print(f"sync: warning: {warning}", file=sys.stderr, flush=True)
     if command == "--check":
         return 0
-    os.execvp(SYNCTHING, [SYNCTHING, "serve", f"--home={settings.home}", "--no-browser", "--no-restart",
-                          "--no-upgrade"])
-    return 1  # not reached
+    serve = [SYNCTHING, "serve", *settings.dirs.serve_args(), "--no-browser", "--no-restart", "--no-upgrade"]
+    if lock is None:
+        os.execvp(SYNCTHING, serve)
+    return supervise(serve, lock)
 
 
 if __name__ == "__main__":
