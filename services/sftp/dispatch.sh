@@ -26,8 +26,9 @@ case "$command" in
         # rrsync checks the client's rsync options and confines the transfer to UPLOAD_ROOT (it strips one
         # leading "/" and resolves the rest from there: relative paths reach the home through the links):
         # -wo write-only (no downloads), -no-del (no --delete*/--remove-source-files on our side),
-        # -no-lock (two pushes at once, e.g. an initial and a corrected grid, must both succeed).
-        exec "$RRSYNC" -wo -no-del -no-lock "$UPLOAD_ROOT"
+        # -no-lock (two pushes at once, e.g. an initial and a corrected grid, must both succeed), -munge (a symlink
+        # the client sends is stored unusable, so no grid.xml can point at another file on our side).
+        exec "$RRSYNC" -wo -no-del -no-lock -munge "$UPLOAD_ROOT"
         ;;
     "$SFTP_SERVER" | */sftp-server | internal-sftp)
         # -u 0002: uploads are group-writable for the realtime group (the monitor/worker);

@@ -124,6 +124,21 @@ def test_rsync_upload_lands_in_the_watched_folder_without_temp_files(receiver, u
     assert sorted(p.name for p in landed.parent.iterdir()) == ["grid.xml"]
 
 
+def test_an_rsynced_symlink_is_stored_unusable(receiver, uploads, tmp_path):
+    """rrsync -munge: a grid.xml sent as a link to a file on our side (another event's grid, a secret) cannot be
+    followed by the monitor or the worker; rsync stores it with a /rsyncd-munged/ prefix."""
+    staging = tmp_path / "staging" / "20990101000000"
+    staging.mkdir(parents=True)
+    target = receiver.upload_root / "shakemaps" / PAPUA_ID / "grid.xml"
+    (staging / "grid.xml").symlink_to(target)
+    pushed = subprocess.run(["rsync", "-rlt", "-e", " ".join(ssh_command(receiver)), str(staging),
+                             f"{receiver.user}@127.0.0.1:shakemaps/"], capture_output=True, text=True, timeout=60)
+    assert pushed.returncode == 0, pushed.stderr
+    landed = receiver.upload_root / "shakemaps" / "20990101000000" / "grid.xml"
+    assert landed.is_symlink() and os.readlink(landed).startswith("/rsyncd-munged/")
+    assert not landed.exists()  # the link leads nowhere
+
+
 def test_password_login_is_refused(receiver):
     transport = paramiko.Transport(("127.0.0.1", receiver.port))
     try:
