@@ -1,11 +1,14 @@
 """Write an event's products into a temp folder, then swap it into place.
 
 Readers (the web push, a duty officer's browser) never see a half-written
-event folder, and a re-run replaces the previous products as a whole.
+event folder, and a re-run replaces the previous products as a whole. A
+folder holding files but no impact.json is the earlier (QGIS) system's: it is
+never deleted, only set aside beside the new one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 IMPACT_JSON = "impact.json"  # every event folder's record of what it holds and where it came from
+SET_ASIDE_SUFFIX = ".earlier"  # <id>.earlier/: an earlier system's products, moved aside when ours replace them
 
 # A run killed by SIGKILL or a hard time limit cannot clean up after itself. Its staging folder
 # says which host and process made it, so the next run can tell a dead run's leftovers from a
@@ -73,7 +77,11 @@ def remove_stale_work_folders(parent: Path, name: str | None = None) -> list[Pat
 
 @contextmanager
 def replacing_folder(target: Path) -> Iterator[Path]:
-    """Yield an empty temp folder beside `target`; on success it becomes `target`."""
+    """Yield an empty temp folder beside `target`; on success it becomes `target`.
+
+    What `target` held before is deleted when it was ours, and set aside (`set_aside_path`) when it
+    was an earlier system's.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_work_folders(target.parent, target.name)
@@ -86,7 +94,9 @@ def replacing_folder(target: Path) -> Iterator[Path]:
         raise
     os.chmod(staging, 0o755)
     retired = None
-    if target.exists():
+    if holds_earlier_products(target):  # not ours: kept whole, beside the new folder
+        os.replace(target, set_aside_path(target))
+    elif target.exists():
         retired = target.parent / f"{owner}retired.old"
         shutil.rmtree(retired, ignore_errors=True)
         os.replace(target, retired)
@@ -116,9 +126,63 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def holds_earlier_products(folder: Path) -> bool:
+    """Files but no impact.json: the earlier system's products (adopted as they are), never ours.
+
+    Ours always carry impact.json, since a folder is swapped in only when complete.
+    """
+    folder = Path(folder)
+    try:
+        if (folder / IMPACT_JSON).exists():
+            return False
+        with os.scandir(folder) as entries:
+            return any(not entry.name.startswith(".") for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def set_aside_path(target: Path) -> Path:
+    """Where an earlier system's folder goes when ours replaces it: `<id>.earlier`, numbered if taken."""
+    target = Path(target)
+    candidate, number = target.with_name(target.name + SET_ASIDE_SUFFIX), 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = target.with_name(f"{target.name}{SET_ASIDE_SUFFIX}-{number}")
+    return candidate
+
+
+def input_sha256(folder: Path, document: dict) -> str | None:
+    """The version an impact.json's products were made from: its input's sha256.
+
+    A flood's impact.json names no input hash; its input is kept among the products as received
+    (`products.hazard`, the snapshot), so its bytes are hashed: the same sha256 the job keys it by.
+    """
+    source, products = document.get("input"), document.get("products")
+    if isinstance(source, dict) and isinstance(source.get("sha256"), str) and source["sha256"]:
+        return source["sha256"]
+    kept = products.get("hazard") if isinstance(products, dict) else None
+    if not isinstance(kept, str) or not kept or Path(kept).name != kept or kept.startswith("."):
+        return None
+    digest = hashlib.sha256()
+    try:
+        with open(Path(folder) / kept, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def read_impact(folder: Path) -> dict | None:
+    """A folder's impact.json, or None when it has none or it cannot be read."""
+    try:
+        document = json.loads((Path(folder) / IMPACT_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
 def processed_input_sha256(folder: Path) -> str | None:
     """The sha256 of the input an event folder's products were made from (from its impact.json)."""
-    try:
-        return json.loads((Path(folder) / IMPACT_JSON).read_text(encoding="utf-8"))["input"]["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    document = read_impact(folder)
+    return input_sha256(folder, document) if document is not None else None
