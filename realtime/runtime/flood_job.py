@@ -1,7 +1,9 @@
 """The flood job: PetaBencana or a file to a kept snapshot, products and reports, with the ledger.
 
 The flood id, the source and its settings are worked out here once, for the
-CLI and the worker alike.
+CLI and the worker alike. Whether a snapshot was processed is read from its
+products on the shared volume, so a worker with an empty ledger (after a move)
+does not make them again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from realtime.analysis_data import AnalysisDataError
-from realtime.event_folder import IMPACT_JSON
+from realtime.event_folder import holds_earlier_products, processed_input_sha256
 from realtime.flood.history import SnapshotConflict
 from realtime.flood.snapshot import FloodSnapshot, FloodSourceError
 from realtime.flood.source import SOURCES, load_snapshot, source_name
@@ -21,6 +23,7 @@ from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
                                    ledger_for)
 from realtime.runtime.ledger import EventKey
+from realtime.runtime.shared import ADOPTED_NOTE
 from realtime.settings import Settings
 
 # The snapshot, its history or the analysis data is wrong: trying again cannot help.
@@ -90,8 +93,12 @@ def handle_flood(settings: Settings, flood_id: str | None, data_source: str, dat
         return failed(ledger, key, describe_unexpected(exc, file or kind), True, ledger.start_attempt(key), settings)
     key = EventKey("flood", flood_id, "", hashlib.sha256(raw).hexdigest())
     folder = settings.flood_extract_dir / flood_id
-    if ledger.is_finished(key) and (folder / IMPACT_JSON).exists():
+    if processed_input_sha256(folder) == key.sha256:  # the products on the shared volume say so
+        ledger.set_state(key, "done", unless=("done", "pushed"))
         return Outcome("already-done", key, str(folder), "this snapshot was processed before")
+    if holds_earlier_products(folder):
+        ledger.set_state(key, "adopted", error=ADOPTED_NOTE, unless=("done", "pushed"))
+        return Outcome("adopted", key, str(folder), ADOPTED_NOTE)
     attempt, stop = begin_attempt(ledger, key, str(file or settings.petabencana_url), settings)
     if stop:
         return stop

@@ -24,7 +24,7 @@ class BadInput(ValueError):
 
 @dataclass
 class Outcome:
-    status: str  # done, already-done, failed, gave-up, no-impact, superseded
+    status: str  # done, already-done, already-refused, adopted, failed, gave-up, no-impact, superseded
     key: EventKey | None = None
     folder: str | None = None
     message: str = ""

@@ -38,9 +38,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 # Columns added after the first release: (name, type) added to an older ledger when it is opened.
 OUTBOX_ADDED_COLUMNS = (("pending_since", "REAL"), ("last_status", "INTEGER"), ("dead_at", "TEXT"))
 OUTBOX_STATES = ("pending", "sent", "dead")  # dead: the web app refused it for good, or it waited too long
-STATES = ("seen", "queued", "processing", "done", "failed", "pushed", "superseded")  # superseded: a newer grid came
+# superseded: a newer grid came; adopted: the earlier (QGIS) system's products are there, never reprocessed
+STATES = ("seen", "queued", "processing", "done", "failed", "pushed", "superseded", "adopted")
+FINISHED = ("done", "pushed", "failed", "adopted")  # nothing more to do for the version
 TIMESTAMP_OF = {"seen": "seen_at", "queued": "queued_at", "processing": "started_at", "done": "finished_at",
-                "failed": "finished_at", "pushed": "pushed_at", "superseded": "finished_at"}
+                "failed": "finished_at", "pushed": "pushed_at", "superseded": "finished_at",
+                "adopted": "finished_at"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,9 @@ class Ledger:
             )
             return dict(db.execute(_WHERE_KEY.format("SELECT * FROM events"), key.as_tuple()).fetchone())
 
-    def set_state(self, key: EventKey, state: str, error: str | None = None, path: str | None = None) -> None:
+    def set_state(self, key: EventKey, state: str, error: str | None = None, path: str | None = None,
+                  unless: tuple[str, ...] = ()) -> bool:
+        """Move the version to `state`, unless it is in one of the states `unless`; returns whether it moved."""
         if state not in STATES:
             raise ValueError(f"unknown ledger state {state!r}")
         stamp = now_iso()
@@ -115,12 +120,16 @@ class Ledger:
                 " VALUES (?, ?, ?, ?, ?, 'seen', ?, ?)",
                 (*key.as_tuple(), path, stamp, stamp),
             )
+            current = db.execute(_WHERE_KEY.format("SELECT state FROM events"), key.as_tuple()).fetchone()[0]
+            if current in unless:
+                return False
             db.execute(
                 _WHERE_KEY.format(
                     f"UPDATE events SET state = ?, {column} = ?, updated_at = ?, error = ?, path = COALESCE(?, path)"
                 ),
                 (state, stamp, stamp, error, path, *key.as_tuple()),
             )
+        return True
 
     def start_attempt(self, key: EventKey, path: str | None = None) -> int:
         """Mark the version processing and return its attempt number (1 for the first try)."""
@@ -133,11 +142,6 @@ class Ledger:
         with self._connect() as db:
             row = db.execute(_WHERE_KEY.format("SELECT * FROM events"), key.as_tuple()).fetchone()
         return dict(row) if row else None
-
-    def is_finished(self, key: EventKey) -> bool:
-        """Done or pushed, or failed for good: nothing more to do for this version."""
-        row = self.get(key)
-        return bool(row) and row["state"] in ("done", "pushed", "failed")
 
     def events(self, event_id: str | None = None, failed_only: bool = False, limit: int = 200) -> list[dict]:
         query = "SELECT * FROM events"
@@ -168,6 +172,37 @@ class Ledger:
                 " state = 'pending', folder = excluded.folder, next_attempt_at = excluded.next_attempt_at,"
                 " pending_since = excluded.pending_since, dead_at = NULL",
                 (*key.as_tuple(), folder, stamp, now_iso(), stamp),
+            )
+
+    def restore_push(self, key: EventKey, folder: str, pending_since: float) -> bool:
+        """A delivery found missing from the web app at start-up; returns whether it is now pending.
+
+        A pending or dead row is left as it is (its backoff, age and an operator's decision stand);
+        a sent one is pending again (the web app lost it). `pending_since` keeps the age rule's clock
+        at the time the products were made, not at the restart.
+        """
+        with self._transaction() as db:
+            changed = db.execute(
+                "INSERT INTO outbox (kind, event_id, source_type, sha256, folder, state, next_attempt_at, created_at,"
+                " pending_since) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+                " ON CONFLICT (kind, event_id, source_type, sha256) DO UPDATE SET"
+                " state = 'pending', folder = excluded.folder, next_attempt_at = excluded.next_attempt_at,"
+                " pending_since = excluded.pending_since, sent_at = NULL WHERE outbox.state = 'sent'",
+                (*key.as_tuple(), folder, time.time(), now_iso(), pending_since),
+            ).rowcount
+        return bool(changed)
+
+    def record_delivered(self, key: EventKey, folder: str) -> None:
+        """The web app holds this version already: its delivery is sent, whatever the outbox said."""
+        stamp = now_iso()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO outbox (kind, event_id, source_type, sha256, folder, state, next_attempt_at, created_at,"
+                " sent_at, pending_since) VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?)"
+                " ON CONFLICT (kind, event_id, source_type, sha256) DO UPDATE SET state = 'sent',"
+                " sent_at = COALESCE(outbox.sent_at, excluded.sent_at), last_error = NULL, last_status = NULL,"
+                " dead_at = NULL",
+                (*key.as_tuple(), folder, time.time(), stamp, stamp, time.time()),
             )
 
     def due_pushes(self, at: float | None = None, include_future: bool = False) -> list[dict]:

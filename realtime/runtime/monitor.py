@@ -4,7 +4,10 @@ File events are only hints: on NFS inotify misses other clients' writes, and
 uploads arrive in chunks or under temp names. So a grid is queued only after
 its size and mtime have stayed the same for the settle time and it parses,
 and a reconcile scan at start-up and then periodically catches anything the
-events missed. The ledger decides what was already done, by content hash.
+events missed. What was already done is decided by content hash: this
+monitor's ledger first, then the shared volume (`shared.verdict`: products of
+that version, a refusal record, or the earlier system's folder), which holds
+for every container, also one with an empty ledger after a move.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_grid_bytes
-from realtime.event_folder import processed_input_sha256
 from realtime.ids import GRID_LOCATIONS
 from realtime.runtime.jobs import ledger_for
-from realtime.runtime.ledger import EventKey
+from realtime.runtime.ledger import FINISHED, EventKey
+from realtime.runtime.shared import verdict
 from realtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -176,11 +179,13 @@ class ShakeMonitor:
 
     def dispatch(self, key: EventKey, path: Path) -> bool:
         row = self.ledger.record_seen(key, str(path))
-        if row["state"] in ("done", "pushed", "failed"):
+        if row["state"] in FINISHED:
             return False
-        products = self.settings.extract_dir_for(key.source_type) / key.event_id
-        if processed_input_sha256(products) == key.sha256:  # a worker on any host already made them
-            self.ledger.set_state(key, "done")
+        settled = verdict(self.settings.extract_dir_for(key.source_type), key)  # by a worker on any host
+        if settled:
+            self.ledger.set_state(key, settled.state, error=settled.note or None)
+            log.info("%s %s (%s) not queued: %s", key.source_type, key.event_id, key.sha256[:12],
+                     settled.note or "processed before")
             return False
         if row["state"] in ("queued", "processing") and not self._stale(row, self.requeue_after):
             return False

@@ -2,7 +2,9 @@
 
 The folder BMKG pushed into is the event's identity. The grid is read once:
 the bytes hashed for the ledger are the bytes analysed, and the products are
-kept only if the file still holds them when processing ends.
+kept only if the file still holds them when processing ends. Whether a version
+was processed, refused for good or is the earlier system's is read from the
+shared volume (`shared.verdict`), never from this container's ledger alone.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ from realtime.analysis_data import AnalysisDataError
 from realtime.earthquake.grid import ShakeGrid, ShakeGridError, parse_shake_grid, read_grid_bytes
 from realtime.earthquake.impact import ImpactOptions
 from realtime.earthquake.places import PlacesError
-from realtime.event_folder import processed_input_sha256
+from realtime.event_folder import holds_earlier_products, set_aside_path
 from realtime.ids import GRID_LOCATIONS, is_shake_id
 from realtime.pipeline.shake import GridSuperseded, ProcessResult, process_shake
 from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
                                    ledger_for)
-from realtime.runtime.ledger import EventKey
+from realtime.runtime.ledger import FINISHED, EventKey, Ledger
+from realtime.runtime.shared import clear_refusal, record_refusal, verdict
 from realtime.settings import Settings
 
 # The input or the analysis data is wrong: trying again cannot help.
 INPUT_ERRORS = (ShakeGridError, AnalysisDataError, PlacesError)
+# What a version the shared volume already settled comes out as.
+SETTLED = {"done": ("already-done", "this grid version was processed before"),
+           "failed": ("already-refused", "this grid version was refused for good before"),
+           "adopted": ("adopted", "the earlier system's products are there; `realtime shake reprocess` replaces them")}
 
 
 def impact_options(settings: Settings) -> ImpactOptions:
@@ -83,25 +90,44 @@ def resolve_grid(settings: Settings, event_id: str | None, grid_file: str | None
 
 def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None, source_type: str,
                  force: bool = False) -> Outcome:
-    """Process one ShakeMap version once: skip it when its products say so already (unless forced)."""
+    """Process one ShakeMap version once: skip it when the shared volume settled it already (unless forced).
+
+    A version refused for good (not retried any more) is written down on the shared volume too, so that
+    no other container, and no container after a move, takes it up again.
+    """
     ledger = ledger_for(settings)
     event_id, grid_path = resolve_grid(settings, event_id, grid_file, source_type)
+    extract_dir = settings.extract_dir_for(source_type)
     try:
         data = read_grid_bytes(grid_path)
     except ShakeGridError as exc:
         key = EventKey("earthquake", event_id, source_type, "")
         return failed(ledger, key, str(exc), False, ledger.start_attempt(key, path=str(grid_path)), settings)
     key = EventKey("earthquake", event_id, source_type, hashlib.sha256(data).hexdigest())
-    folder = settings.extract_dir_for(source_type) / event_id
-    if not force and processed_input_sha256(folder) == key.sha256:  # the products on the shared volume say so
-        if not ledger.is_finished(key):
-            ledger.set_state(key, "done")
-        return Outcome("already-done", key, str(folder), "this grid version was processed before")
+    folder = extract_dir / event_id
+    settled = None if force else verdict(extract_dir, key)
+    if settled:
+        ledger.set_state(key, settled.state, error=settled.note or None,
+                         unless=("done", "pushed") if settled.state == "done" else FINISHED)
+        status, message = SETTLED[settled.state]
+        return Outcome(status, key, str(folder), message)
+    aside = set_aside_path(folder) if holds_earlier_products(folder) else None
+    outcome = _process(settings, ledger, key, grid_path, data, force)
+    if outcome.status in ("failed", "gave-up") and not outcome.retry:
+        record_refusal(extract_dir, key, outcome.message)
+    elif outcome.status == "done":
+        clear_refusal(extract_dir, key)
+        if aside is not None and aside.exists():
+            outcome.message = f"the earlier system's products were set aside in {aside}"
+    return outcome
+
+
+def _process(settings: Settings, ledger: Ledger, key: EventKey, grid_path: Path, data: bytes, force: bool) -> Outcome:
     attempt, stop = begin_attempt(ledger, key, str(grid_path), settings, force)
     if stop:
         return stop
     try:
-        grid = parse_shake_grid(data, name=str(grid_path), source_type=source_type, expected_id=event_id)
+        grid = parse_shake_grid(data, name=str(grid_path), source_type=key.source_type, expected_id=key.event_id)
         result = run_shake(settings, grid_path, grid, still_current=lambda: _holds(grid_path, key))
     except GridSuperseded as exc:
         ledger.set_state(key, "superseded", error=str(exc))

@@ -24,6 +24,6 @@ def process_flood(self, flood_id=None, time_zone="Asia/Jakarta", data_source="pe
     if outcome.status == "done":
         schedule_flush(settings)
     hazard = snapshot_path(settings.floodmaps_dir, outcome.key.event_id) if outcome.key else None
-    return {"success": outcome.status in ("done", "already-done", "no-impact"), "status": outcome.status,
+    return {"success": outcome.status in ("done", "already-done", "adopted", "no-impact"), "status": outcome.status,
             "flood_id": outcome.key.event_id if outcome.key else flood_id, "hazard_path": str(hazard) if hazard else None,
             "message": outcome.message}
