@@ -12,6 +12,11 @@ What is retried and what is not:
   and shown by `realtime status`;
 - 5xx, 408, 429, timeouts and refused connections are outages: retried
   with exponential backoff (capped), dead only past the maximum age.
+
+Before sending, the web app is asked whether it holds the version already
+(`web_holds`): a delivery queued twice (two workers rebuilding their state at
+once, or a rebuild while the web app was down) is then sent once, and marked
+sent without uploading again.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import logging
 import time
 from pathlib import Path
 
-from realtime.event_folder import IMPACT_JSON
-from realtime.runtime.hazards import HAZARDS
+from realtime.event_folder import IMPACT_JSON, input_sha256
+from realtime.runtime.hazards import HAZARDS, Hazard
 from realtime.runtime.ledger import EventKey, Ledger, ledger_at
 from realtime.runtime.rest import REFUSED_CREDENTIALS, PushError, RealtimeRest
 from realtime.settings import Settings
@@ -51,17 +56,45 @@ class WrongProducts(ValueError):
     """The folder holds another event's products, or another version's: pushing them would mislabel a report."""
 
 
-def check_products_match(item: dict) -> None:
-    """An outbox row pushes its own event and version, never whatever the folder holds now."""
+def check_products_match(item: dict) -> dict:
+    """An outbox row pushes its own event and version, never whatever the folder holds now; returns its impact.json."""
     impact = Path(item["folder"]) / IMPACT_JSON
     document = json.loads(impact.read_text(encoding="utf-8"))
+    if not isinstance(document, dict):
+        raise WrongProducts(f"{impact}: not an impact record (a JSON object)")
     named = document.get(HAZARDS[item["kind"]].id_key)
     if named != item["event_id"]:
         raise WrongProducts(f"{impact}: holds the products of {item['kind']} {named!r}, not of {item['event_id']!r}")
-    version = (document.get("input") or {}).get("sha256")
+    version = input_sha256(impact.parent, document)
     if version and item["sha256"] and version != item["sha256"]:
         raise WrongProducts(f"{impact}: holds version {version[:12]}, not {item['sha256'][:12]}; "
                             "a newer version was processed and is pushed on its own")
+    return document
+
+
+def record_path(hazard: Hazard, key: EventKey) -> str:
+    """The web app's record of one event: `<collection>/<id>/`, then `<source type>/` when the hazard has one."""
+    return f"{hazard.endpoints[0]}{key.event_id}/" + (f"{key.source_type}/" if key.source_type else "")
+
+
+def web_holds(client: RealtimeRest, hazard: Hazard, key: EventKey, document: dict) -> bool:
+    """Does the web app hold exactly these products: its record's impact is this impact.json, with a report in
+    every language the folder has? The push writes `impact` last, so a push cut short never passes.
+
+    Raises PushError when the web app cannot be asked (an outage, refused credentials).
+    """
+    answer = client.call("GET", record_path(hazard, key), ok=(200, 404))
+    if answer.status_code == 404:
+        return False
+    try:
+        record = answer.json()
+        remote = record.get("impact")
+        remote = json.loads(remote) if isinstance(remote, str) else remote  # older records keep it as text
+        languages = {report.get("language") for report in record.get("reports") or []}
+    except (ValueError, AttributeError, TypeError):
+        return False
+    wanted = set(((document.get("products") or {}).get("reports") or {}))
+    return remote == document and wanted <= languages
 
 
 def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = False,
@@ -89,9 +122,12 @@ def deliver_pending(ledger: Ledger, client: RealtimeRest | None, force: bool = F
 def _deliver(ledger: Ledger, client: RealtimeRest, item: dict, retry_max: float, max_age: float) -> bool:
     """One outbox row: sent, failed (retried later) or dead; True when sent."""
     name = f"{item['kind']} {item['event_id']}"
+    hazard, key = HAZARDS[item["kind"]], EventKey(item["kind"], item["event_id"], item["source_type"], item["sha256"])
     try:
-        check_products_match(item)
-        HAZARDS[item["kind"]].push(client, Path(item["folder"]))
+        document = check_products_match(item)
+        held = web_holds(client, hazard, key, document)
+        if not held:
+            hazard.push(client, Path(item["folder"]))
     except PushError as exc:
         _push_failed(ledger, item, exc, retry_max, max_age)
         return False
@@ -101,8 +137,8 @@ def _deliver(ledger: Ledger, client: RealtimeRest, item: dict, retry_max: float,
         log.error("push of %s is dead: %s", name, reason)
         return False
     ledger.push_sent(item["id"])
-    ledger.set_state(EventKey(item["kind"], item["event_id"], item["source_type"], item["sha256"]), "pushed")
-    log.info("pushed %s to the web app", name)
+    ledger.set_state(key, "pushed")
+    log.info("%s %s", name, "was in the web app already: not sent again" if held else "pushed to the web app")
     return True
 
 

@@ -1,4 +1,9 @@
-"""What is sent to the web app for each hazard: the event, its products and its reports."""
+"""What is sent to the web app for each hazard: the event, its products and its reports.
+
+The record's `impact` (the whole impact.json) is written last: the web app
+holds a version only once its products and every report are in, so a push
+cut short is never taken for a delivered one (see `outbox.web_holds`).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,6 @@ def push_earthquake(client: RealtimeRest, folder: Path) -> None:
         "location": {"type": "Point", "coordinates": [event["longitude"], event["latitude"]]},
         "location_description": event["description"],
         "felt": False,
-        "impact": document,
     }
     detail = f"earthquake/{shake_id}/{source_type}/"
     client.upsert(detail, "earthquake/", json=payload)
@@ -56,6 +60,7 @@ def push_earthquake(client: RealtimeRest, folder: Path) -> None:
         files = _files(folder, {"report_pdf": names["pdf"], "report_image": names["png"], "report_thumbnail": names["thumbnail"]})
         client.upsert(f"earthquake-report/{shake_id}/{source_type}/{language}/",
                       f"earthquake-report/{shake_id}/{source_type}/", data={"language": language}, files=files)
+    client.call("PUT", detail, json={"impact": document})  # last: the version is there only when all of it is
     try:
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         client.call("POST", "indicator/notify_shakemap_push/", data={"timestamp": stamp})
@@ -73,7 +78,6 @@ def push_flood(client: RealtimeRest, folder: Path) -> None:
         "data_source": document["source"]["name"],
         "source": document["source"]["schema"],
         "region": "Jakarta",
-        "impact": json.dumps(document),
     }
     files = {
         "hazard_layer": (f"{flood_id}-flood_data.json", (folder / document["products"]["hazard"]).read_bytes()),
@@ -83,3 +87,4 @@ def push_flood(client: RealtimeRest, folder: Path) -> None:
     for language, names in document["products"].get("reports", {}).items():
         client.upsert(f"flood-report/{flood_id}/{language}/", f"flood-report/{flood_id}/",
                       data={"language": language}, files=_files(folder, {"impact_map": names["pdf"]}))
+    client.call("PUT", f"flood/{flood_id}/", data={"event_id": flood_id, "impact": json.dumps(document)})  # last
