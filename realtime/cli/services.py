@@ -78,6 +78,7 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
     from realtime.event_folder import remove_stale_work_folders
     from realtime.runtime.health import BrokerProbe, serve_health
     from realtime.runtime.outbox import flush_outbox
+    from realtime.runtime.rebuild import extract_roots, rebuild_state
 
     service_logging()
     settings = get_settings()
@@ -97,10 +98,14 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
         except Exception:
             log.exception("outbox flush at start-up failed")
 
-    for folder in {settings.shakemaps_extract_dir, settings.extract_dir_for("corrected"), settings.flood_extract_dir}:
+    for _, folder in extract_roots(settings):
         for stale in remove_stale_work_folders(folder):  # what runs killed by SIGKILL or a hard time limit left
             log.warning("removed %s, left by a killed run", stale)
     serve_health(settings.health_host, settings.worker_health_port, healthy)
+    try:  # this container's state may be empty (a move to another host): rebuilt before any task is taken
+        rebuild_state(settings)
+    except Exception:  # the worker starts all the same; the shared volume still stops double processing
+        log.exception("state rebuild at start-up failed; run `realtime state rebuild` once the cause is fixed")
     celery.worker_main(["worker", "-Q", QUEUE, "--concurrency", "1", "--prefetch-multiplier", "1",
                         "--loglevel", loglevel, "--without-gossip", "--without-mingle"])
 
@@ -126,8 +131,23 @@ def status(
     console.print(table)
     for row in rows:  # errors in full, below the table, so long paths stay readable
         if row["error"]:
-            console.print(f"{row['event_id']} ({row['sha256'][:8]}): {row['error']}", soft_wrap=True)
+            console.print(f"{row['event_id']} ({row['sha256'][:8]}): {row['error']}", soft_wrap=True, markup=False)
+    if event_id:
+        _print_shared(event_id)
     _print_outbox(ledger, event_id, limit)
+
+
+def _print_shared(event_id: str) -> None:
+    """What the shared volume holds for the event: this container's ledger may not know it (another host's)."""
+    from realtime.runtime.rebuild import PRODUCT_FOLDERS, extract_roots
+    from realtime.runtime.shared import describe
+
+    lines = [line for kind, root in extract_roots(get_settings()) if PRODUCT_FOLDERS[kind].is_event_id(event_id)
+             for line in describe(root, event_id)]
+    if lines:
+        console.print("\n[bold]On the shared volume:[/]")
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False)
 
 
 def _print_outbox(ledger, event_id: Optional[str], limit: int) -> None:

@@ -33,8 +33,11 @@ def process_grid(grid: Path, analysis_data: Optional[Path], output: Optional[Pat
     except ShakeGridError as exc:
         fail(str(exc))
     from realtime.cli.summary import print_shake_summary
+    from realtime.event_folder import holds_earlier_products, set_aside_path
     from realtime.runtime.shake_job import INPUT_ERRORS, run_shake
 
+    target = (output or settings.extract_dir_for(checked.event.source_type)) / checked.event.shake_id
+    aside = set_aside_path(target) if holds_earlier_products(target) else None  # where the earlier system's go
     try:
         with console.status("processing") as status:
             result = run_shake(settings, grid, checked, analysis_data=analysis_data, output=output,
@@ -44,6 +47,8 @@ def process_grid(grid: Path, analysis_data: Optional[Path], output: Optional[Pat
     except Exception as exc:
         unexpected(grid, exc)
     print_shake_summary(console, result.document, result.folder)
+    if aside is not None and aside.is_dir():
+        console.print(f"the earlier system's products were set aside, unchanged, in {aside}", markup=False)
     print_timings(result.timings)
     return result
 
