@@ -172,7 +172,8 @@ def test_web_app_down_at_the_rebuild_queues_unchecked_and_sends_only_what_it_lac
     back = container(tmp_path, "state-b", demo_data, api)
     assert flush_outbox(back) == (2, 0)  # both settled: the first found in the web app, the second sent
     assert writes(log, first, start) == []
-    assert writes(log, f"earthquake/{second}/initial/", start)
+    sent = writes(log, second, start)
+    assert "/earthquake-report/" in sent[-2] and f"/earthquake/{second}/initial/" in sent[-1]  # impact last
     assert len(writes(log, "indicator/notify_shakemap_push/", start)) == 1
     assert states(back) == {first: ("pushed", 0), second: ("pushed", 0)}
 
