@@ -196,27 +196,47 @@ def test_a_rebuild_leaves_waiting_and_dead_deliveries_as_they_are(fixtures, demo
 # refused for good ----------------------------------------------------------------------------------------
 
 def test_a_grid_refused_for_good_is_not_taken_up_by_another_state_dir(fixtures, demo_data, tmp_path):
+    """The grid itself is wrong (here: it names another event than its folder, as a task sent straight to a
+    worker may carry): the refusal is written on the shared volume and holds for every container."""
+    other = "20180220163352"
+    grid = tmp_path / "shakemaps" / other / "grid.xml"
+    grid.parent.mkdir(parents=True)
+    shutil.copyfile(GRID_INITIAL, grid)  # its XML says 20180220163351
+    a = container(tmp_path, "state-a", demo_data)
+    outcome = handle_shake(a, other, str(grid), "initial")
+    assert outcome.status == "failed" and not outcome.retry and OLD_ID in outcome.message
+
+    b = container(tmp_path, "state-b", demo_data)  # another container, or this one after a move
+    [record] = (tmp_path / "extracted" / ".refused").iterdir()  # what tells it: a record on the shared volume
+    assert json.loads(record.read_text())["reason"] == outcome.message
+    redelivered = handle_shake(b, other, str(grid), "initial")  # a task sent before the refusal
+    assert redelivered.status == "already-refused"
+    [row] = ledger_at(b.state_dir).events(other)
+    assert row["state"] == "failed" and "refused for good" in row["error"] and row["attempts"] == 0
+    assert not (tmp_path / "extracted" / other).exists()
+
+    c = container(tmp_path, "state-c", demo_data)
+    summary = rebuild_state(c)
+    assert (summary.refusals, summary.folders, summary.skipped) == (1, 0, 0)  # .refused is no event folder
+    assert states(c) == {other: ("failed", 0)}
+
+
+def test_a_grid_refused_for_this_hosts_data_is_tried_again_by_another_container(fixtures, demo_data, tmp_path):
+    """Missing analysis data is the container's problem, not the grid's: no record on the shared volume, so a
+    container that has the data (another host, or this one once the mount is fixed) processes the grid."""
     grid = tmp_path / "shakemaps" / OLD_ID / "grid.xml"
     grid.parent.mkdir(parents=True)
     shutil.copyfile(GRID_INITIAL, grid)
     a = container(tmp_path, "state-a", tmp_path / "no-analysis-data")
     outcome = handle_shake(a, OLD_ID, str(grid), "initial")
     assert outcome.status == "failed" and not outcome.retry and "no-analysis-data" in outcome.message
+    assert not (tmp_path / "extracted" / ".refused").exists()
+    assert handle_shake(a, OLD_ID, str(grid), "initial").status != "done"  # this container remembers
 
-    b = container(tmp_path, "state-b", demo_data)  # another container, or this one after a move
-    assert monitor_pass(b) == []
-    [record] = (tmp_path / "extracted" / ".refused").iterdir()  # what told it: a record on the shared volume
-    assert json.loads(record.read_text())["reason"] == outcome.message
-    [row] = ledger_at(b.state_dir).events(OLD_ID)
-    assert row["state"] == "failed" and "refused for good" in row["error"] and "no-analysis-data" in row["error"]
-    redelivered = handle_shake(b, OLD_ID, str(grid), "initial")  # a task sent before the refusal
-    assert redelivered.status == "already-refused"
-    assert states(b) == {OLD_ID: ("failed", 0)} and not (tmp_path / "extracted" / OLD_ID).exists()
-
-    c = container(tmp_path, "state-c", demo_data)
-    summary = rebuild_state(c)
-    assert (summary.refusals, summary.folders, summary.skipped) == (1, 0, 0)  # .refused is no event folder
-    assert states(c) == {OLD_ID: ("failed", 0)}
+    b = container(tmp_path, "state-b", demo_data)
+    [(event_id, _, _, _)] = monitor_pass(b)  # queued again: nothing says the grid is wrong
+    assert event_id == OLD_ID
+    assert handle_shake(b, OLD_ID, str(grid), "initial").status == "done"
 
     grid.write_bytes(GRID_INITIAL.read_bytes() + b"<!-- corrected by BMKG -->\n")  # a new version
     [(event_id, _, _, task_id)] = monitor_pass(b)

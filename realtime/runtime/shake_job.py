@@ -30,6 +30,10 @@ from realtime.settings import Settings
 
 # The input or the analysis data is wrong: trying again cannot help.
 INPUT_ERRORS = (ShakeGridError, AnalysisDataError, PlacesError)
+# Refusals that hold on every host: the grid itself is wrong. Missing or broken analysis data, or an error that
+# used up its attempts (disk full, a killed renderer), is this container's problem: recorded in its own ledger
+# only, so another container, or this one after a move, tries again.
+GRID_ERRORS = (ShakeGridError,)
 # What a version the shared volume already settled comes out as.
 SETTLED = {"done": ("already-done", "this grid version was processed before"),
            "failed": ("already-refused", "this grid version was refused for good before"),
@@ -92,8 +96,8 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
                  force: bool = False) -> Outcome:
     """Process one ShakeMap version once: skip it when the shared volume settled it already (unless forced).
 
-    A version refused for good (not retried any more) is written down on the shared volume too, so that
-    no other container, and no container after a move, takes it up again.
+    A grid refused for its own content is written down on the shared volume too, so that no other
+    container, and no container after a move, takes it up again (see GRID_ERRORS).
     """
     ledger = ledger_for(settings)
     event_id, grid_path = resolve_grid(settings, event_id, grid_file, source_type)
@@ -112,8 +116,8 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
         status, message = SETTLED[settled.state]
         return Outcome(status, key, str(folder), message)
     aside = set_aside_path(folder) if holds_earlier_products(folder) else None
-    outcome = _process(settings, ledger, key, grid_path, data, force)
-    if outcome.status in ("failed", "gave-up") and not outcome.retry:
+    outcome, grid_refused = _process(settings, ledger, key, grid_path, data, force)
+    if grid_refused:
         record_refusal(extract_dir, key, outcome.message)
     elif outcome.status == "done":
         clear_refusal(extract_dir, key)
@@ -122,21 +126,23 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
     return outcome
 
 
-def _process(settings: Settings, ledger: Ledger, key: EventKey, grid_path: Path, data: bytes, force: bool) -> Outcome:
+def _process(settings: Settings, ledger: Ledger, key: EventKey, grid_path: Path, data: bytes,
+             force: bool) -> tuple[Outcome, bool]:
+    """The outcome, and whether the grid itself was refused (a refusal that holds on every host)."""
     attempt, stop = begin_attempt(ledger, key, str(grid_path), settings, force)
     if stop:
-        return stop
+        return stop, False
     try:
         grid = parse_shake_grid(data, name=str(grid_path), source_type=key.source_type, expected_id=key.event_id)
         result = run_shake(settings, grid_path, grid, still_current=lambda: _holds(grid_path, key))
     except GridSuperseded as exc:
         ledger.set_state(key, "superseded", error=str(exc))
-        return Outcome("superseded", key, None, str(exc))
+        return Outcome("superseded", key, None, str(exc)), False
     except INPUT_ERRORS as exc:
-        return failed(ledger, key, str(exc), False, attempt, settings)
+        return failed(ledger, key, str(exc), False, attempt, settings), isinstance(exc, GRID_ERRORS)
     except Exception as exc:  # disk full, a killed renderer, a bug: recorded, and tried again while attempts remain
-        return failed(ledger, key, describe_unexpected(exc, grid_path), True, attempt, settings)
-    return finished(ledger, key, result.folder)
+        return failed(ledger, key, describe_unexpected(exc, grid_path), True, attempt, settings), False
+    return finished(ledger, key, result.folder), False
 
 
 def _holds(grid: Path, key: EventKey) -> bool:
