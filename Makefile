@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Rendering reports needs Pango and fonts; the tests also read PDFs and start servers.
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
-APT_PACKAGES := $(APT_RUNTIME) poppler-utils redis-server openssh-server rsync chromium postgresql syncthing
+APT_PACKAGES := $(APT_RUNTIME) python3-yaml git poppler-utils redis-server openssh-server rsync chromium postgresql syncthing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench apt apt-runtime clean
@@ -46,9 +46,11 @@ bench: $(STAMP)
 CATALOG_DIR ?= build/rancher-catalog
 CATALOG_BRANCH ?= master
 
-rancher-catalog: $(STAMP)
-	$(PY) production/build_catalog.py
-	$(PY) production/build_catalog.py --git $(CATALOG_DIR) --branch $(CATALOG_BRANCH)
+# Needs only git and Debian's python3-yaml, not the project's virtualenv: a sysadmin's machine will do.
+rancher-catalog:
+	@$(MAKE) --no-print-directory apt APT_PACKAGES="git python3-yaml"
+	/usr/bin/python3 production/build_catalog.py
+	/usr/bin/python3 production/build_catalog.py --git $(CATALOG_DIR) --branch $(CATALOG_BRANCH)
 
 # Containers. docker-engine starts dockerd when none answers (installing docker.io, docker-compose and mmdebstrap
 # when missing); stop it with `kill $$(cat /tmp/dockerd.pid)`. base-images builds local stand-ins for the base
