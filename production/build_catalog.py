@@ -109,7 +109,10 @@ def main(argv: list[str]) -> int:
         return 0
     commit = publish(options.git.resolve(), options.branch)
     print(f"catalog in {options.git} on branch {options.branch}: {commit}")
-    print(f"next: cd {options.git} && git remote add origin URL && git push -u origin {options.branch}")
+    if git(options.git.resolve(), "remote").split():
+        print(f"next: cd {options.git} && git push origin {options.branch}")
+    else:
+        print(f"next: cd {options.git} && git remote add origin URL && git push -u origin {options.branch}")
     print("then in Rancher: Admin > Settings > Catalog > Add Catalog (that URL, branch "
           f"{options.branch}) > Save; Catalog > InaSAFE Realtime > View Details > Launch")
     return 0
