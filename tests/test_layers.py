@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "realtime"
 
 # Lowest first. A module may import its own layer and those below, never above.
 LAYERS = (
-    ("base", ("realtime", "realtime.text", "realtime.ids", "realtime.event_folder", "realtime.analysis_data",
+    ("base", ("realtime", "realtime.text", "realtime.ids", "realtime.event_folder", "realtime.analysis_data", "realtime.geography",
               "realtime.demo_data")),
     ("hazards", ("realtime.earthquake", "realtime.flood")),
     ("reporting", ("realtime.reporting",)),
