@@ -14,6 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "services" / "web"
 WEB_PACKAGES = ("events", "inasafe_web")
+TOOLS = WEB / "tools"  # developer scripts, run in the project's .venv: not part of the app
 GEO_MODULES = ("numpy", "rasterio", "weasyprint", "geopandas", "shapely", "matplotlib", "exactextract", "pyproj",
                "scipy")
 GEO_DISTRIBUTIONS = {"numpy", "scipy", "rasterio", "pyproj", "shapely", "geopandas", "pyogrio", "exactextract",
@@ -101,9 +102,21 @@ def _realtime_imports(path: Path) -> set[str]:
 def test_the_web_app_imports_only_realtime_ids_from_the_processor():
     imports = {}
     for path in sorted(WEB.rglob("*.py")):
+        if path.is_relative_to(TOOLS):
+            continue
         for name in _realtime_imports(path):
             imports.setdefault(name, []).append(str(path.relative_to(WEB)))
     assert set(imports) == {"realtime.ids"}, imports
+
+
+def test_the_developer_tools_are_outside_the_app_and_the_app_never_imports_them():
+    """services/web/tools/ runs in the project's .venv (make_land.py derives the land from realtime.geography);
+    the image copies it but nothing loads it, so its processor imports are fine and skipped above."""
+    assert not (TOOLS / "__init__.py").exists()
+    assert _realtime_imports(TOOLS / "make_land.py") == {"realtime.geography"}
+    for path in sorted(WEB.rglob("*.py")):
+        if not path.is_relative_to(TOOLS):
+            assert "tools" not in re.findall(r"^\s*(?:from|import)\s+(\w+)", path.read_text(encoding="utf-8"), re.M), path
 
 
 def test_the_web_ids_reuse_the_processor_patterns_instead_of_redefining_them():
