@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,17 +85,24 @@ def seed_through_the_api(base: str) -> None:
     assert response.status_code == 201, response.text
 
 
-@pytest.fixture
-def chromium():
+@contextmanager
+def chromium_context(args: list[str] = CHROMIUM_ARGS):
+    """A desktop-sized browser context in a headless Chromium launched with args; skips without one."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (make test installs the Debian chromium package)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
             yield browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         finally:
             browser.close()
+
+
+@pytest.fixture
+def chromium():
+    with chromium_context() as context:
+        yield context
 
 
 # An image that is visible may still be loading (lazy images start late on a loaded machine):

@@ -1,4 +1,5 @@
-"""Server-rendered pages: earthquake list and detail, flood list. They only read the models.
+"""Server-rendered pages: earthquake list and detail, flood list. They only read the models (and, for an
+event's map, the mmi_output zip it stored; see page_maps).
 
 The impact JSON is the processor's impact.json; any part of it may be missing (an
 event pushed before its analysis finished has impact = null), so every lookup here
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Earthquake, Flood
+from events.page_maps import event_map, overview_map
 
 PAGE_SIZE = 50
 
@@ -171,7 +173,8 @@ def earthquake_list(request):
     for row in rows:
         if row.event.source_type != "corrected":
             row.corrected = corrected.get(row.event.time)
-    return render(request, "events/earthquake_list.html", {"section": "earthquake", "page": page, "rows": rows})
+    context = {"section": "earthquake", "page": page, "rows": rows, "map": overview_map(rows, page.number == 1)}
+    return render(request, "events/earthquake_list.html", context)
 
 
 def earthquake_detail(request, shake_id: str, source_type: str):
@@ -200,6 +203,7 @@ def earthquake_detail(request, shake_id: str, source_type: str):
         })
     other_type = "corrected" if event.source_type == "initial" else "initial"
     counterpart = Earthquake.objects.filter(time=event.time, source_type=other_type).first()
+    drawn = event_map(event, impact)
     context = {
         "section": "earthquake",
         "row": row,
@@ -209,6 +213,8 @@ def earthquake_detail(request, shake_id: str, source_type: str):
         "exposure_total": people(exposure_total) if exposure else None,
         "places": places,
         "counterpart": counterpart,
+        "map": drawn,
+        "map_levels": [mmi_of(level) for level in drawn.levels],
     }
     return render(request, "events/earthquake_detail.html", context)
 
