@@ -68,7 +68,8 @@ def process_flood(
         document = write_flood_products(staging, impact, raw)
         if locales:
             clock.step("render reports")
-            context = MapContext(population=data.population if data.population.exists() else None, places=None)
+            context = MapContext(population=data.population if data.population.exists() else None, places=None,
+                                 basemap=data.basemap, land=data.land, boundaries=data.kelurahan)
             document["products"]["reports"] = render_flood_reports(
                 document, staging, locales, context, templates_dir or default_templates_dir(), now
             )

@@ -68,7 +68,8 @@ def process_shake(
         document = write_products(staging, impact, generated_at=now, input_file=Path(grid_path))
         if locales:
             clock.step("render reports")
-            context = MapContext(population=data.population, places=load_places(data.places), basemap=data.basemap)
+            context = MapContext(population=data.population, places=load_places(data.places), basemap=data.basemap,
+                                 land=data.land)
             reports = render_shake_reports(
                 document, staging, locales, context, templates_dir or default_templates_dir(), now
             )

@@ -26,8 +26,9 @@ from shapely.ops import unary_union  # noqa: E402
 
 from realtime.flood.classes import CLASS_BY_STATE, FLOOD_CLASSES, MIN_AFFECTED_STATE  # noqa: E402
 from realtime.flood.products import IMPACT_GEOJSON  # noqa: E402
+from realtime.reporting.basemap import LAND_COLOUR, draw_land, land_polygons, polygon_path, read_polygons  # noqa: E402
 from realtime.reporting.map_parts import (  # noqa: E402
-    Bounds, MapContext, degree_axes, draw_basemap, draw_population, label_points, north_arrow, scale_bar,
+    Bounds, MapContext, degree_axes, draw_basemap, draw_population, label_points, north_arrow, save_figure, scale_bar,
 )
 
 MAP_PNG = "map.png"
@@ -36,6 +37,7 @@ JAKARTA: Bounds = (106.68, -6.38, 106.98, -6.08)  # shown when a document has no
 KM_PER_DEGREE = 111.32
 MIN_SPAN_KM = 8.0  # a flood in one village still shows its neighbourhood
 LABELLED_VILLAGES = 8
+BOUNDARY_COLOUR = "#7a7a7a"
 
 
 def _polygons(geometry: BaseGeometry):
@@ -103,19 +105,31 @@ def _draw_areas(ax, features: list[dict], geometries: list[BaseGeometry], linewi
             ))
 
 
+def draw_villages(ax, villages: list, fill: bool, outline: bool) -> None:
+    """Kelurahan as land, over the 1 km coastline (which may cut through the port or reclaimed land), outlined."""
+    paths = [polygon_path(v) for v in villages]
+    if fill:
+        ax.add_collection(PathCollection(paths, facecolors=LAND_COLOUR, edgecolors="none", linewidths=0, zorder=1.5))
+    if outline:
+        ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=BOUNDARY_COLOUR, linewidths=0.4,
+                                         zorder=3.6))
+
+
 def draw_flood_map(folder: Path, document: dict, context: MapContext) -> Path:
     """map.png: population in grey, flooded RWs by state, worst villages labelled, grid, scale, north."""
-    return _draw(folder, document, context, MAP_PNG, width_inches=4.6, dpi=170, decorated=True)
+    return save_figure(flood_map_figure(folder, document, context)[0], Path(folder) / MAP_PNG)
 
 
 def draw_flood_thumbnail(folder: Path, document: dict, context: MapContext) -> Path:
     """thumb-map.png: the areas filling 200 px with the three worst villages; a shrunken map.png is unreadable."""
-    return _draw(folder, document, context, THUMB_PNG, width_inches=2.0, dpi=100, decorated=False)
+    return save_figure(flood_map_figure(folder, document, context, width_inches=2.0, dpi=100, decorated=False)[0],
+                       Path(folder) / THUMB_PNG)
 
 
-def _draw(
-    folder: Path, document: dict, context: MapContext, name: str, width_inches: float, dpi: int, decorated: bool
-) -> Path:
+def flood_map_figure(
+    folder: Path, document: dict, context: MapContext, width_inches: float = 4.6, dpi: int = 170, decorated: bool = True
+):
+    """The map's (figure, axes), drawn but not saved: tests read its pixels through the axes' transform."""
     folder = Path(folder)
     areas = folder / document.get("products", {}).get("impact", IMPACT_GEOJSON)
     features = json.loads(areas.read_text())["features"]
@@ -123,9 +137,11 @@ def _draw(
     geometries = [shape(f["geometry"]) for f in features]
     bounds = map_bounds(geometries) if geometries else JAKARTA
     fig, ax = _figure(width_inches, dpi, decorated)
-    ax.set_facecolor("#f4f7fa")
+    draw_land(ax, land_polygons(context.land, bounds), fill=not context.basemap, coast_width=0.8 if decorated else 0.5)
     if context.basemap:
         draw_basemap(ax, context.basemap, bounds)
+    if context.boundaries:
+        draw_villages(ax, read_polygons(context.boundaries, bounds), fill=not context.basemap, outline=decorated)
     draw_population(ax, context.population, bounds, opacity=0.5)
     _draw_areas(ax, features, geometries, linewidth=0.9 if decorated else 0.6)
     degree_axes(ax, bounds, step=_tick_step(bounds))
@@ -138,10 +154,7 @@ def _draw(
         ax.set_xticks([])
         ax.set_yticks([])
         label_points(ax, anchors, 3, fontsize=7)
-    path = folder / name
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return fig, ax
 
 
 def _figure(width_inches: float, dpi: int, decorated: bool):

@@ -16,7 +16,7 @@ from realtime.flood.classes import CLASS_BY_KEY, CLASS_BY_STATE, FLOOD_CLASSES
 from realtime.reporting import formatting
 from realtime.reporting.flood_map import MAP_PNG, THUMB_PNG, draw_flood_map, draw_flood_thumbnail, village_label
 from realtime.reporting.i18n import translations
-from realtime.reporting.map_parts import MapContext
+from realtime.reporting.map_parts import MapContext, thumbnail
 from realtime.reporting.report_parts import render_locales, render_page
 
 TABLE_VILLAGES = 10
@@ -29,8 +29,13 @@ FREQUENCIES = {"weekly": N_("Weekly"), "once": N_("Once")}
 Translate = Callable[[str], str]
 
 
-def report_context(document: dict, locale: str, templates_dir: Path, now: datetime) -> dict:
-    """Everything the template shows, already translated and formatted for `locale`."""
+def report_context(
+    document: dict, locale: str, templates_dir: Path, now: datetime, village_boundaries: bool = False
+) -> dict:
+    """Everything the template shows, already translated and formatted for `locale`.
+
+    `village_boundaries`: the map shows kelurahan outlines, so the legend names them.
+    """
     trans = translations(Path(templates_dir), locale)
     _ = trans.gettext
     translate = trans.gettext  # for values looked up at run time; their msgids are marked with N_
@@ -71,6 +76,7 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         "version": document["software"]["version"],
         "made_at": formatting.local_time(now.astimezone(moment.tzinfo), document["timezone"], locale),
         "map_png": MAP_PNG,
+        "village_boundaries": village_boundaries,
     }
 
 
@@ -112,10 +118,14 @@ def _village_row(village: dict, locale: str, translate: Translate) -> dict[str, 
     }
 
 
-def render_locale(document: dict, folder: Path, locale: str, templates_dir: Path, now: datetime) -> dict[str, str]:
+def render_locale(
+    document: dict, folder: Path, locale: str, templates_dir: Path, now: datetime, village_boundaries: bool = False,
+    thumbnail_png: bytes | None = None,
+) -> dict[str, str]:
     """PDF, PNG page and thumbnail for one locale; the map images must already be in `folder`."""
-    context = report_context(document, locale, Path(templates_dir), now)
-    return render_page(templates_dir, folder, "flood", context, locale, document["flood_id"], THUMB_PNG)
+    context = report_context(document, locale, Path(templates_dir), now, village_boundaries)
+    thumbnail_png = thumbnail_png or thumbnail(Path(folder) / THUMB_PNG)
+    return render_page(templates_dir, folder, "flood", context, locale, document["flood_id"], thumbnail_png)
 
 
 def render_flood_reports(
@@ -129,5 +139,6 @@ def render_flood_reports(
     folder = Path(folder)
     draw_flood_map(folder, document, context)
     draw_flood_thumbnail(folder, document, context)
-    render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now)
+    render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now,
+                     village_boundaries=context.boundaries is not None, thumbnail_png=thumbnail(folder / THUMB_PNG))
     return render_locales(render, locales, parallel)

@@ -6,6 +6,7 @@ every locale; the legend and the north letter live in each report's HTML.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ class MapContext:
 
     population: Path | None
     places: Places | None
-    basemap: Path | None = None
+    basemap: Path | None = None  # optional relief or imagery; replaces the land and sea fill
+    land: Path | None = None  # context/land.geojson; without it the map is all sea (and says so in the log)
+    boundaries: Path | None = None  # context/kelurahan.geojson, drawn on the flood map
 
 
 def read_background(path: Path, bounds: Bounds, max_pixels: int = 700):
@@ -158,12 +161,25 @@ def label_points(ax, points: Iterable[tuple[float, float, str]], limit: int, fon
     return len(taken)
 
 
-def thumbnail(source: Path, target: Path, size: int = 200) -> Path:
-    """A square crop of the map, scaled to `size` pixels: readable in a list of events."""
+def save_figure(fig, path: Path) -> Path:
+    """Write a map figure at its own dpi and free it.
+
+    Fast zlib: as small as the default level on these maps (within 0.3 %) in a third of the time.
+    """
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=fig.dpi, pil_kwargs={"compress_level": 1})
+    plt.close(fig)
+    return path
+
+
+def thumbnail(source: Path, size: int = 200) -> bytes:
+    """A square crop of the map, scaled to `size` pixels, as PNG bytes: readable in a list of events."""
     with Image.open(source) as image:
         side = min(image.size)
         left = (image.width - side) // 2
         top = (image.height - side) // 2
         square = image.crop((left, top, left + side, top + side)).convert("RGB")
-        square.resize((size, size), Image.LANCZOS).save(target, optimize=True)
-    return target
+        buffer = io.BytesIO()
+        square.resize((size, size), Image.LANCZOS).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -15,7 +15,6 @@ from pathlib import Path
 import jinja2
 
 from realtime.reporting.i18n import translations
-from realtime.reporting.map_parts import thumbnail
 from realtime.reporting.pages import pdf_to_png, warm_up, write_pdf
 
 
@@ -29,9 +28,9 @@ def report_names(event_id: str, locale: str) -> dict[str, str]:
 
 
 def render_page(
-    templates_dir: Path, folder: Path, hazard: str, context: dict, locale: str, event_id: str, map_png: str
+    templates_dir: Path, folder: Path, hazard: str, context: dict, locale: str, event_id: str, thumbnail_png: bytes
 ) -> dict[str, str]:
-    """`<hazard>/report.html` with `context` to PDF, PNG page and a thumbnail of `map_png`, all in `folder`."""
+    """`<hazard>/report.html` with `context` to PDF and PNG page, and the map's thumbnail (made once), all in `folder`."""
     templates_dir, folder = Path(templates_dir), Path(folder)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, extensions=["jinja2.ext.i18n"]
@@ -42,7 +41,7 @@ def render_page(
     names = report_names(event_id, locale)
     write_pdf(html, folder, folder / names["pdf"])
     pdf_to_png(folder / names["pdf"], folder / names["png"], dpi=150)
-    thumbnail(folder / map_png, folder / names["thumbnail"])
+    (folder / names["thumbnail"]).write_bytes(thumbnail_png)
     return names
 
 

@@ -16,6 +16,7 @@ from realtime.earthquake.mmi import CLASS_BY_ROMAN, MMI_CLASSES, ROMANS, mmi_cla
 from realtime.text import N_
 from realtime.reporting import formatting
 from realtime.reporting.i18n import translations
+from realtime.reporting.map_parts import thumbnail
 from realtime.reporting.report_parts import render_locales, render_page
 from realtime.reporting.shake_map import MAP_PNG, OVERVIEW_PNG, MapContext, draw_overview, draw_shake_map
 
@@ -70,7 +71,7 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         % {"total": formatting.number(fatalities["total"], locale, 0), "model": model_name},
         "probability_bars": [
             {"label": label.replace("100000", "100k").replace("10000", "10k").replace("1000", "1k"), "percent": percent,
-             "height": round(17 * percent / tallest, 2), "colour": ALERT_BAR_COLOURS.get(label, RED)}
+             "height": round(22 * percent / tallest, 2), "colour": ALERT_BAR_COLOURS.get(label, RED)}
             for label, percent in pager.items()
         ],
         "exposure": [
@@ -102,10 +103,13 @@ def _fatality_range(text: str, locale: str) -> str:
     return " ".join(formatting.people(float(p), locale) if p.isdigit() else p for p in parts)
 
 
-def render_locale(document: dict, folder: Path, locale: str, templates_dir: Path, now: datetime) -> dict[str, str]:
+def render_locale(
+    document: dict, folder: Path, locale: str, templates_dir: Path, now: datetime, thumbnail_png: bytes | None = None
+) -> dict[str, str]:
     """PDF, PNG page and thumbnail for one locale; the map images must already be in `folder`."""
     context = report_context(document, locale, Path(templates_dir), now)
-    return render_page(templates_dir, folder, "earthquake", context, locale, document["shake_id"], MAP_PNG)
+    thumbnail_png = thumbnail_png or thumbnail(Path(folder) / MAP_PNG)
+    return render_page(templates_dir, folder, "earthquake", context, locale, document["shake_id"], thumbnail_png)
 
 
 def render_shake_reports(
@@ -116,6 +120,7 @@ def render_shake_reports(
     folder = Path(folder)
     draw_shake_map(folder, document, context)
     draw_overview(folder, document, context)
-    render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now)
+    render = partial(render_locale, document, folder, templates_dir=templates_dir, now=now,
+                     thumbnail_png=thumbnail(folder / MAP_PNG))  # once, not once per locale
     return render_locales(render, locales, parallel)
 
