@@ -152,16 +152,21 @@ def write_population(path: Path, grid: np.ndarray, transform) -> None:
 
 
 def init_demo_analysis_data(root: Path, overwrite: bool = False) -> AnalysisData:
-    """Create the demo folder; an existing complete folder is kept unless `overwrite`, but gains land if it has none."""
+    """Create the demo folder, adding only what is missing unless `overwrite`: an existing file (a real
+    population raster, someone's places or README, an adopted folder of the old stack) is never replaced."""
     data = AnalysisData(Path(root))
-    if overwrite or not (data.population.exists() and data.places.exists()):
+    towns = None
+    if overwrite or not data.places.exists():
         towns = indonesian_places()
         places = json.dumps(places_feature_collection(towns), ensure_ascii=False)
         write_atomic(data.root / PLACES, places.encode("utf-8"))
+    if overwrite or not data.population.exists():
+        towns = towns or indonesian_places()
         grid, transform = spread_population(towns)
         write_population(data.root / POPULATION, grid, transform)
-        readme = README.format(places=len(towns), people=float(grid.sum(dtype=np.float64)))
-        write_atomic(data.root / "README.md", readme.encode("utf-8"))
+        if overwrite or not (data.root / "README.md").exists():
+            readme = README.format(places=len(towns), people=float(grid.sum(dtype=np.float64)))
+            write_atomic(data.root / "README.md", readme.encode("utf-8"))
     if overwrite or not data.land.exists():
         write_land_context(data)
     return data

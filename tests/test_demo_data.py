@@ -32,3 +32,24 @@ def test_existing_folder_is_kept(demo_data):
     before = (demo_data / "exposure" / "population.tif").stat().st_mtime_ns
     init_demo_analysis_data(demo_data)
     assert (demo_data / "exposure" / "population.tif").stat().st_mtime_ns == before
+
+
+def test_a_real_population_without_places_is_kept_and_gains_places(demo_data, tmp_path):
+    """The old stack's analysis-data folder has its own population raster and README but no places file:
+    data init adds the places (and land) and leaves the raster and the README byte for byte."""
+    import shutil
+
+    adopted = tmp_path / "analysis_data"
+    (adopted / "exposure").mkdir(parents=True)
+    shutil.copyfile(demo_data / "exposure" / "population.tif", adopted / "exposure" / "population.tif")
+    with rasterio.open(adopted / "exposure" / "population.tif", "r+") as dataset:
+        dataset.update_tags(SOURCE="WorldPop 2015, the old stack's raster")  # not ours: must survive
+    raster = (adopted / "exposure" / "population.tif").read_bytes()
+    (adopted / "README.md").write_text("# The old stack's analysis data\n")
+    (adopted / "context").mkdir()
+    shutil.copyfile(demo_data / "context" / "land.geojson", adopted / "context" / "land.geojson")  # no 1 GB here
+    data = init_demo_analysis_data(adopted)
+    assert (adopted / "exposure" / "population.tif").read_bytes() == raster
+    assert (adopted / "README.md").read_text() == "# The old stack's analysis data\n"
+    assert len(json.loads(data.places.read_text())["features"]) > 400
+    data.check()
