@@ -24,7 +24,8 @@ esac
 prepare() {
     python manage.py migrate --noinput -v0
     if [ -n "${INASAFE_REALTIME_REST_USER:-}" ] && [ -n "${INASAFE_REALTIME_REST_PASSWORD:-}" ]; then
-        python manage.py createrealtimeuser "$INASAFE_REALTIME_REST_USER" "$INASAFE_REALTIME_REST_PASSWORD"
+        # "--": a password may begin with "-" (token_urlsafe makes such), which argparse would read as an option
+        python manage.py createrealtimeuser -- "$INASAFE_REALTIME_REST_USER" "$INASAFE_REALTIME_REST_PASSWORD"
     fi
     # The image collects static files at build time (its root file system may be read-only); elsewhere, here.
     if [ "${REALTIME_WEB_STATIC_COLLECTED:-0}" != 1 ]; then
