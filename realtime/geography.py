@@ -67,15 +67,3 @@ def write_land(path: Path, bounds: Bounds = INDONESIA, tolerance: float = 0.004,
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(land_geojson(polygons), separators=(",", ":")), encoding="utf-8")
     return len(polygons)
-
-
-def read_land(path: Path, bounds: Bounds | None = None):
-    """The land polygons of a land GeoJSON, optionally only those that touch bounds (shapely geometries)."""
-    from shapely.geometry import box, shape
-
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
-    polygons = [shape(feature["geometry"]) for feature in document.get("features", [])]
-    if bounds is None:
-        return polygons
-    frame = box(*bounds)
-    return [polygon for polygon in polygons if polygon.intersects(frame)]

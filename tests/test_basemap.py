@@ -223,10 +223,10 @@ def test_data_init_adds_land_to_an_older_folder_and_imports_kelurahan(demo_data,
 def test_the_land_file_agrees_with_the_land_mask(demo_data):
     """Random points over Indonesia: inside a land polygon exactly where the 1 km mask says land, away from coasts."""
     from shapely import STRtree, points
+    from shapely.geometry import shape
 
-    from realtime.geography import read_land
-
-    tree = STRtree(read_land(AnalysisData(demo_data).land))
+    features = json.loads(AnalysisData(demo_data).land.read_text(encoding="utf-8"))["features"]
+    tree = STRtree([shape(feature["geometry"]) for feature in features])
     rng = np.random.default_rng(13)
     lons, lats = rng.uniform(94.5, 141.5, 3000), rng.uniform(-11.5, 6.5, 3000)
     truth = [land_truth(lon, lat, reach=0.02) for lon, lat in zip(lons, lats)]
