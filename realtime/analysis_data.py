@@ -34,10 +34,13 @@ class AnalysisData:
     def places(self) -> Path:
         return self.root / PLACES
 
+    def _optional(self, relative: Path) -> Path | None:
+        path = self.root / relative
+        return path if path.exists() else None
+
     @property
     def basemap(self) -> Path | None:
-        path = self.root / BASEMAP
-        return path if path.exists() else None
+        return self._optional(BASEMAP)
 
     @property
     def land(self) -> Path:
@@ -47,13 +50,11 @@ class AnalysisData:
     @property
     def kelurahan(self) -> Path | None:
         """Optional village boundaries drawn on the flood map."""
-        path = self.root / KELURAHAN
-        return path if path.exists() else None
+        return self._optional(KELURAHAN)
 
     @property
     def flood_population(self) -> Path | None:
-        path = self.root / FLOOD_POPULATION
-        return path if path.exists() else None
+        return self._optional(FLOOD_POPULATION)
 
     def check(self, need_places: bool = True) -> "AnalysisData":
         needed = (self.population, self.places) if need_places else (self.population,)
