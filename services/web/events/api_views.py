@@ -8,6 +8,7 @@ create-or-update push (GET -> 404 -> POST, or GET -> 200 -> PUT) resends only wh
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -21,7 +22,8 @@ from rest_framework.views import APIView
 
 from events.filters import EARTHQUAKE_PARAMETERS, FLOOD_PARAMETERS, filter_earthquakes, filter_floods
 from events.flood_serializers import FloodReportSerializer, FloodSerializer
-from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, UserPush
+from events import dispatch
+from events.models import Earthquake, EarthquakeReport, Flood, FloodReport, UserPush, mark_published
 from events.serializers import EarthquakeReportSerializer, EarthquakeSerializer, PushIndicatorSerializer
 
 FLOOD_EVENT_HOURS = (23, 5, 11, 17)  # UTC hours of the legacy 6-hourly flood reports
@@ -46,6 +48,25 @@ class PartialPutMixin:
         return self.partial_update(request, *args, **kwargs)
 
 
+class PublishMixin:
+    """The first save that brings a version's impact (pushed last) publishes it: stamp it, then, once the
+    transaction commits, hand it to the notifications. Handing over only queues work: the push never waits."""
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._publish(serializer.instance)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._publish(serializer.instance)
+
+    @staticmethod
+    def _publish(instance) -> None:
+        if mark_published(instance):
+            kind, pk = type(instance).__name__.lower(), instance.pk
+            transaction.on_commit(lambda: dispatch.version_published(kind, pk))
+
+
 def delete_event_files(event, *file_fields: str) -> None:
     """An event's and its reports' files go with it, so MEDIA_ROOT keeps no orphans."""
     for report in event.reports.all():
@@ -59,7 +80,7 @@ def delete_event_files(event, *file_fields: str) -> None:
 # --- earthquakes ---------------------------------------------------------------------------------------
 
 @extend_schema_view(get=extend_schema(parameters=EARTHQUAKE_PARAMETERS))
-class EarthquakeList(GuardedBodyMixin, generics.ListCreateAPIView):
+class EarthquakeList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
     queryset = Earthquake.objects.prefetch_related("reports")
     serializer_class = EarthquakeSerializer
 
@@ -78,7 +99,7 @@ class EarthquakeByShakeId(generics.ListAPIView):
         return super().get_queryset().filter(shake_id=self.kwargs["shake_id"])
 
 
-class EarthquakeDetail(GuardedBodyMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+class EarthquakeDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     queryset = Earthquake.objects.prefetch_related("reports")
     serializer_class = EarthquakeSerializer
 
@@ -181,7 +202,7 @@ class FloodReportDetail(FloodReportMixin, ReportDetailBase):
 # --- floods --------------------------------------------------------------------------------------------
 
 @extend_schema_view(get=extend_schema(parameters=FLOOD_PARAMETERS))
-class FloodList(GuardedBodyMixin, generics.ListCreateAPIView):
+class FloodList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
     queryset = Flood.objects.defer("flood_data").prefetch_related("reports")
     serializer_class = FloodSerializer
 
@@ -196,7 +217,7 @@ class FloodEvents(generics.ListAPIView):
     serializer_class = FloodSerializer
 
 
-class FloodDetail(GuardedBodyMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+class FloodDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     """PUT must carry event_id (the legacy contract); a PUT for an unknown flood is a 404."""
 
     queryset = Flood.objects.prefetch_related("reports")

@@ -18,11 +18,15 @@ class Earthquake(models.Model):
     location_description = models.CharField(max_length=255, blank=True, default="")
     felt = models.BooleanField(default=False)
     hazard_path = models.CharField(max_length=255, blank=True, null=True)
+    shake_grid = models.FileField(upload_to="earthquake/grid", blank=True, null=True, help_text="BMKG's grid.xml")
     mmi_output = models.FileField(upload_to="earthquake/mmi_output", blank=True, null=True)
     mmi_layer_saved = models.BooleanField(default=False)
     impact = models.JSONField(blank=True, null=True, help_text="the processor's impact.json")
     has_corrected = models.BooleanField(default=False)
     generated_time = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(
+        blank=True, null=True, db_index=True,
+        help_text="when the whole version first arrived (its impact, pushed last); feeds, CAP and notices use it")
 
     class Meta:
         ordering = ["-time"]
@@ -80,6 +84,9 @@ class Flood(models.Model):
     boundary_flooded = models.IntegerField(default=0)
     flood_data = models.TextField(blank=True, default="")
     impact = models.JSONField(blank=True, null=True, help_text="the processor's impact.json")
+    published_at = models.DateTimeField(
+        blank=True, null=True, db_index=True,
+        help_text="when the whole version first arrived (its impact, pushed last); feeds, CAP and notices use it")
 
     class Meta:
         ordering = ["-time"]
@@ -120,3 +127,107 @@ class ProcessorCheck(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
+
+
+def mark_published(instance) -> bool:
+    """Stamp the version's first complete arrival; True only the first time (the caller then notifies)."""
+    if instance.impact and instance.published_at is None:
+        instance.published_at = timezone.now()
+        type(instance).objects.filter(pk=instance.pk).update(published_at=instance.published_at)
+        return True
+    return False
+
+
+ALERT_LEVELS = ["green", "yellow", "orange", "red"]  # PAGER order: a level is "at least" those before it
+ALERT_CHOICES = [(level, level) for level in ALERT_LEVELS]
+LANGUAGE_CHOICES = [("en", "English"), ("id", "Bahasa Indonesia")]
+
+
+class Subscriber(models.Model):
+    """Someone who gets an email for each event version that passes their thresholds (double opt-in)."""
+
+    email = models.EmailField(unique=True)
+    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
+    min_alert = models.CharField(max_length=6, choices=ALERT_CHOICES, default="green")
+    min_magnitude = models.FloatField(default=0)
+    # All four or none: west, south, east, north in degrees (WGS 84).
+    bbox_west = models.FloatField(blank=True, null=True)
+    bbox_south = models.FloatField(blank=True, null=True)
+    bbox_east = models.FloatField(blank=True, null=True)
+    bbox_north = models.FloatField(blank=True, null=True)
+    earthquakes = models.BooleanField(default=True)
+    floods = models.BooleanField(default=False)
+    token = models.CharField(max_length=64, unique=True, help_text="secret in the confirm and unsubscribe links")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(blank=True, null=True)
+    unsubscribed_at = models.DateTimeField(blank=True, null=True)
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class Webhook(models.Model):
+    """An HTTP endpoint that gets a signed JSON payload (Standard Webhooks) for each qualifying version."""
+
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=200, help_text="whsec_ followed by base64; never logged")
+    min_alert = models.CharField(max_length=6, choices=ALERT_CHOICES, default="green")
+    earthquakes = models.BooleanField(default=True)
+    floods = models.BooleanField(default=False)
+    active = models.BooleanField(default=True, help_text="turned off when the receiver answers 410 Gone")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Delivery(models.Model):
+    """One message to one recipient about one event version: the at-most-once ledger and the delivery log."""
+
+    CHANNELS = [("email", "email"), ("webhook", "webhook")]
+    STATUSES = [("pending", "pending"), ("sent", "sent"), ("failed", "failed"), ("gave_up", "gave up")]
+
+    channel = models.CharField(max_length=8, choices=CHANNELS)
+    subscriber = models.ForeignKey(Subscriber, blank=True, null=True, on_delete=models.CASCADE)
+    webhook = models.ForeignKey(Webhook, blank=True, null=True, on_delete=models.CASCADE)
+    earthquake = models.ForeignKey(Earthquake, blank=True, null=True, on_delete=models.CASCADE)
+    flood = models.ForeignKey(Flood, blank=True, null=True, on_delete=models.CASCADE)
+    status = models.CharField(max_length=8, choices=STATUSES, default="pending", db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True, default="")
+    response_code = models.IntegerField(blank=True, null=True)
+    message_id = models.CharField(max_length=64, blank=True, default="", help_text="webhook-id or Message-ID")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "earthquake"], name="one_email_per_quake_version"),
+            models.UniqueConstraint(fields=["subscriber", "flood"], name="one_email_per_flood"),
+            models.UniqueConstraint(fields=["webhook", "earthquake"], name="one_call_per_quake_version"),
+            models.UniqueConstraint(fields=["webhook", "flood"], name="one_call_per_flood"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.subscriber or self.webhook} {self.earthquake or self.flood} {self.status}"
+
+
+class OperatorAlert(models.Model):
+    """An email already sent to the admins, so one outage or one failed event is reported once."""
+
+    kind = models.CharField(max_length=30)  # "processor-silent", "event-failed"
+    key = models.CharField(max_length=120)  # what it is about: the silence's start, the event id
+    detail = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="one_operator_alert_per_subject")]

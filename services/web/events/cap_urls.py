@@ -1,0 +1,3 @@
+"""CAP 1.2 alerts under /realtime/cap/ and their Atom index /realtime/feeds/cap.atom."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public feeds under /realtime/feeds/ (Atom, GeoJSON), no login."""
+
+urlpatterns: list = []

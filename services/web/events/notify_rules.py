@@ -1,0 +1,67 @@
+"""Who hears about which version: the rules every channel (email, webhook) applies, in one place.
+
+A version is announced at most once per recipient (the Delivery unique constraints), never when it is older
+than NOTIFY_MAX_AGE_HOURS (reprocessing the archive spams nobody, as PAGER never mails >8 h after origin),
+and a corrected map only when its alert level or fatality range differs from the initial one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from events.summary import FloodSummary, QuakeSummary, alert_rank, initial_of, quake_summary
+
+JAKARTA = (106.85, -6.2)  # where every flood report is, for a subscriber's bounding box
+
+
+def too_old(origin: datetime, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) - origin > timedelta(hours=settings.NOTIFY_MAX_AGE_HOURS)
+
+
+def quake_skip_reason(summary: QuakeSummary, now: datetime | None = None) -> str | None:
+    """Why nobody is told about this version, or None when it goes out."""
+    if summary.published_at is None:
+        return "not complete yet (no impact)"
+    if too_old(summary.time, now):
+        return f"older than {settings.NOTIFY_MAX_AGE_HOURS:g} h"
+    if summary.is_update and (initial := initial_of(summary.event)) is not None and initial.published_at:
+        before = quake_summary(initial)
+        if before.alert == summary.alert and before.fatalities_range == summary.fatalities_range:
+            return "corrected map with the same alert level and fatality range"
+    return None
+
+
+def flood_skip_reason(summary: FloodSummary, now: datetime | None = None) -> str | None:
+    if summary.published_at is None:
+        return "not complete yet (no impact)"
+    if too_old(summary.time, now):
+        return f"older than {settings.NOTIFY_MAX_AGE_HOURS:g} h"
+    return None
+
+
+def in_box(recipient, longitude: float, latitude: float) -> bool:
+    """True with no box; a box may cross the antimeridian (west > east)."""
+    box = (recipient.bbox_west, recipient.bbox_south, recipient.bbox_east, recipient.bbox_north)
+    if any(v is None for v in box):
+        return True
+    west, south, east, north = box
+    inside_lon = west <= longitude <= east if west <= east else (longitude >= west or longitude <= east)
+    return inside_lon and south <= latitude <= north
+
+
+def wants_quake(recipient, summary: QuakeSummary) -> bool:
+    """A subscriber or webhook's own thresholds (webhooks have no magnitude or box: their defaults pass)."""
+    if not recipient.earthquakes or alert_rank(summary.alert) < alert_rank(recipient.min_alert):
+        return False
+    if summary.magnitude < getattr(recipient, "min_magnitude", 0):
+        return False
+    return in_box(recipient, summary.longitude, summary.latitude) if hasattr(recipient, "bbox_west") else True
+
+
+def wants_flood(recipient, summary: FloodSummary) -> bool:
+    if not recipient.floods:
+        return False
+    return in_box(recipient, *JAKARTA) if hasattr(recipient, "bbox_west") else True
