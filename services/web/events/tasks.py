@@ -40,3 +40,42 @@ def record_processor_answer(answer, check_id: int) -> None:
         logger.warning("processor check %s answered %r, not True; not counted as online", check_id, answer)
         return
     ProcessorCheck.objects.filter(pk=check_id, answered_at__isnull=True).update(answered_at=timezone.now())
+
+
+# --- notifications (events.dispatch; channels in events.notify_email and events.webhooks) -------------------
+
+SHORT_RETRY = 300  # retries sooner than this are queued with a countdown; later ones wait for the sweep
+
+
+@shared_task(name="events.tasks.plan_and_send", ignore_result=True)
+def plan_and_send(kind: str, pk: int) -> int:
+    """Plan a newly published version's deliveries and queue each; returns how many were planned."""
+    from events import dispatch
+
+    ids = dispatch.plan(kind, pk)
+    for delivery_id in ids:
+        send_delivery.apply_async((delivery_id,))
+    return len(ids)
+
+
+@shared_task(name="events.tasks.send_delivery", ignore_result=True)
+def send_delivery(delivery_id: int) -> None:
+    """One attempt; a failure that wants a quick retry is queued again, a later one is left to the sweep."""
+    from events import dispatch
+
+    delivery = dispatch.attempt(delivery_id)
+    if delivery is not None and delivery.status == "failed":
+        wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+        if wait <= SHORT_RETRY:
+            send_delivery.apply_async((delivery_id,), countdown=max(0.0, wait))
+
+
+@shared_task(name="events.tasks.sweep_notifications", ignore_result=True)
+def sweep_notifications() -> None:
+    """Beat's backstop: plan what a lost hand-over missed, and send every delivery that is due."""
+    from events import dispatch
+
+    for kind, pk in dispatch.recent_versions():
+        dispatch.plan(kind, pk)
+    for delivery_id in dispatch.due().values_list("pk", flat=True):
+        send_delivery.apply_async((delivery_id,))

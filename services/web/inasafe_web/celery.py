@@ -37,6 +37,11 @@ app.conf.update(
             "schedule": settings.PROCESSOR_CHECK_SECONDS,
             "options": {"queue": settings.WEB_QUEUE, "expires": settings.PROCESSOR_CHECK_SECONDS},
         },
+        "sweep-notifications": {  # plans what a lost hand-over missed and sends due retries
+            "task": "events.tasks.sweep_notifications",
+            "schedule": settings.NOTIFY_SWEEP_SECONDS,
+            "options": {"queue": settings.WEB_QUEUE, "expires": settings.NOTIFY_SWEEP_SECONDS},
+        },
     },
 )
 app.autodiscover_tasks()
