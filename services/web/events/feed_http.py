@@ -1,0 +1,162 @@
+"""What every public feed shares: its query parameters, the published versions they select, conditional GET.
+
+Feed readers poll every minute or so; most polls must cost one aggregate query and answer 304. The validators
+come from the filtered queryset itself (newest stamp, row count, report count) plus the parameters, so a new
+version, a replaced report or a different `?lang=` gives a new ETag without rendering the feed.
+
+Use:
+    @feed_view
+    def my_feed(request, params: FeedParams):
+        rows = params.quakes()  # or params.floods(), or params.filter(queryset)
+        return serve_feed(request, rows, params, render=lambda items, updated: HttpResponse(...))
+
+`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods are filtered by `?days=` alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Callable
+
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+from events.models import ALERT_LEVELS, Earthquake, Flood
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+MAX_AGE_SECONDS = 60  # feeds change when a version is published; a minute is what USGS readers expect
+FEED_LANGUAGES = ("en", "id")
+
+
+class FeedParamError(ValueError):
+    """A query parameter a feed cannot honour; answered 400 with this one-line message."""
+
+
+@dataclass(frozen=True)
+class FeedParams:
+    """The validated `?min_alert=`, `?min_magnitude=`, `?days=` and `?lang=` of one feed request."""
+
+    min_alert: str | None = None
+    min_magnitude: float | None = None
+    days: float = DEFAULT_DAYS
+    language: str = "en"
+    query: str = ""  # the canonical query string, part of the ETag
+
+    @property
+    def since(self) -> datetime:
+        return timezone.now() - timedelta(days=self.days)
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        """Published versions of the model within the window, newest first; alert/magnitude for quakes only."""
+        queryset = queryset.filter(published_at__isnull=False, time__gte=self.since)
+        if queryset.model is Earthquake:
+            if self.min_magnitude is not None:
+                queryset = queryset.filter(magnitude__gte=self.min_magnitude)
+            if self.min_alert is not None:
+                levels = ALERT_LEVELS[ALERT_LEVELS.index(self.min_alert):]
+                queryset = queryset.filter(impact__fatalities__alert__in=levels)
+        return queryset.order_by("-time", "-published_at", "-pk")
+
+    def quakes(self) -> QuerySet:
+        return self.filter(Earthquake.objects.all())
+
+    def floods(self) -> QuerySet:
+        return self.filter(Flood.objects.all())
+
+
+def _finite(request: HttpRequest, name: str) -> float | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise FeedParamError(f"{name}: {text[:40]!r} is not a number")
+    return value
+
+
+def parse_feed_params(request: HttpRequest) -> FeedParams:
+    """Validate the common parameters; raises FeedParamError naming the first bad one."""
+    min_alert = request.GET.get("min_alert", "").strip().lower() or None
+    if min_alert is not None and min_alert not in ALERT_LEVELS:
+        raise FeedParamError(f"min_alert: {min_alert[:40]!r} is not one of {', '.join(ALERT_LEVELS)}")
+    min_magnitude = _finite(request, "min_magnitude")
+    days = _finite(request, "days")
+    if days is None:
+        days = DEFAULT_DAYS
+    elif not 0 < days <= MAX_DAYS:
+        raise FeedParamError(f"days: must be more than 0 and at most {MAX_DAYS}")
+    language = request.GET.get("lang", "").strip().lower() or "en"
+    if language not in FEED_LANGUAGES:
+        raise FeedParamError(f"lang: {language[:40]!r} is not one of {', '.join(FEED_LANGUAGES)}")
+    query = f"min_alert={min_alert or ''}&min_magnitude={min_magnitude if min_magnitude is not None else ''}" \
+            f"&days={days:g}&lang={language}"
+    return FeedParams(min_alert, min_magnitude, days, language, query)
+
+
+def feed_view(view: Callable[..., HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """Give the view validated FeedParams; a bad parameter is a plain-text 400, never an empty feed."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            params = parse_feed_params(request)
+        except FeedParamError as error:
+            return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
+        return view(request, params, *args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str  # quoted
+    last_modified: datetime | None  # newest published_at (or row change), None for an empty feed
+
+
+def feed_validators(queryset: QuerySet, params: FeedParams, kind: str) -> Validators:
+    """ETag and Last-Modified from one aggregate query over the filtered rows."""
+    stamps = {"stamp_published": Max("published_at"), "stamp_rows": Count("pk", distinct=True),
+              "stamp_reports": Count("reports", distinct=True), "stamp_report_max": Max("reports__pk")}
+    if any(f.name == "generated_time" for f in queryset.model._meta.get_fields()):
+        stamps["stamp_changed"] = Max("generated_time")
+    values = queryset.order_by().aggregate(**stamps)
+    moments = [v for k, v in values.items() if k in ("stamp_published", "stamp_changed") and v is not None]
+    last_modified = max(moments) if moments else None
+    text = "|".join([kind, params.query] + [f"{k}={values[k]}" for k in sorted(values)])
+    return Validators(quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32]), last_modified)
+
+
+def _stamp(response: HttpResponse, validators: Validators) -> HttpResponse:
+    response["ETag"] = validators.etag
+    if validators.last_modified is not None:
+        response["Last-Modified"] = http_date(validators.last_modified.timestamp())
+    patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+    return response
+
+
+def serve_feed(request: HttpRequest, queryset: QuerySet, params: FeedParams, kind: str,
+               render: Callable[[list, datetime | None], HttpResponse]) -> HttpResponse:
+    """304 when the reader's ETag / date still match, else render(rows, last_modified) with the validators.
+
+    `kind` names the feed (e.g. "earthquakes.atom") so two feeds over the same rows never share an ETag.
+    """
+    validators = feed_validators(queryset, params, kind)
+    last_modified = validators.last_modified
+    not_modified = get_conditional_response(
+        request, etag=validators.etag,
+        last_modified=int(last_modified.timestamp()) if last_modified is not None else None)
+    if not_modified is not None:
+        return _stamp(not_modified, validators)
+    rows = list(queryset.prefetch_related("reports"))
+    return _stamp(render(rows, last_modified), validators)
