@@ -83,6 +83,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default for URLs typed without a scheme (webhooks in the admin)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
@@ -129,9 +130,16 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "InaSAFE Realtime API",
-    "DESCRIPTION": "Earthquake and flood events pushed by the InaSAFE Realtime processor.",
+    "DESCRIPTION": (BASE_DIR / "inasafe_web" / "api_description.md").read_text(encoding="utf-8"),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # uploads appear as files in request bodies, URLs in answers
+    # Swagger UI from drf-spectacular-sidecar under /static/: the docs work offline and load nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "docExpansion": "list",
+                            "defaultModelsExpandDepth": 0},
 }
 
 # Celery: the web app's side of the processor contract (see inasafe_web/celery.py).

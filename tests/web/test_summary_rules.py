@@ -1,0 +1,101 @@
+"""The one-line story of a version (events.summary) and who hears about it (events.notify_rules)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone as dt_timezone
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from events.models import Earthquake, Flood, Subscriber, mark_published
+from events.notify_rules import in_box, quake_skip_reason, wants_quake
+from events.summary import flood_summary, quake_summary
+
+UTC = dt_timezone.utc
+pytestmark = pytest.mark.django_db
+START = timezone.now().replace(microsecond=0)
+
+
+def impact(alert="orange", fatalities="100 - 1,000", place="Padang", distance=91.4, direction="W") -> dict:
+    return {
+        "grid": {"max_mmi": 8.46},
+        "exposure": {"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0, "bogus": "x"},
+        "exposure_total": 168000.0,
+        "fatalities": {"range": fatalities, "alert": alert, "total": 310.0},
+        "location": {"place": place, "distance_km": distance, "direction": direction,
+                     "text": f"Located {round(distance or 0)} km {direction} of {place}"},
+    }
+
+
+def quake(source_type="initial", minutes_ago=30, **impact_fields) -> Earthquake:
+    origin = START - timedelta(minutes=minutes_ago)  # the same for both versions, as the pages pair them
+    event = Earthquake.objects.create(
+        shake_id="20091001170000", source_type=source_type, magnitude=7.6, depth=81.0, longitude=99.87,
+        latitude=-0.72, time=origin, impact=impact(**impact_fields))
+    mark_published(event)
+    return event
+
+
+def test_titles_read_like_usgs_in_english_and_bmkg_in_indonesian():
+    summary = quake_summary(quake())
+    assert summary.title("en") == "M 7.6 – 91 km W of Padang – ORANGE"
+    assert summary.title("id") == "M 7.6 – 91 km Barat Padang – ORANYE"
+    assert summary.mmi_roman == "VIII"  # 8.46 is in (7.5, 8.5]
+    assert summary.exposure == {"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0}  # the non-number is dropped
+    assert summary.detail_url == "http://localhost:8000/realtime/earthquake/20091001170000/initial/"
+
+
+def test_no_nearest_place_falls_back_to_the_processors_text_and_no_level_has_no_suffix():
+    event = quake(alert=None, place="", distance=None)
+    event.impact["location"] = {"text": "Southern Sumatra"}
+    summary = quake_summary(event)
+    assert summary.title("en") == "M 7.6 – Southern Sumatra"
+
+
+def test_published_is_stamped_once():
+    event = quake()
+    first = event.published_at
+    assert first is not None and not mark_published(event)
+    assert Earthquake.objects.get(pk=event.pk).published_at == first
+    bare = Earthquake.objects.create(shake_id="20091001170001", magnitude=5, depth=10, longitude=100, latitude=0,
+                                     time=timezone.now())
+    assert not mark_published(bare) and bare.published_at is None  # no impact: not a whole version yet
+
+
+def test_old_versions_and_unchanged_corrections_are_not_announced():
+    initial = quake()
+    assert quake_skip_reason(quake_summary(initial)) is None
+    same = quake(source_type="corrected")
+    assert "same alert level" in quake_skip_reason(quake_summary(same))
+    same.impact = impact(alert="red")
+    same.save()
+    assert quake_skip_reason(quake_summary(same)) is None  # the level changed: tell people
+    Earthquake.objects.all().delete()
+    assert "older than 8 h" in quake_skip_reason(quake_summary(quake(minutes_ago=8 * 60 + 1)))
+
+
+def test_thresholds_and_boxes_including_one_across_the_antimeridian():
+    summary = quake_summary(quake())  # orange, M 7.6 at 99.87 E, 0.72 S
+    base = dict(earthquakes=True, min_alert="green", min_magnitude=0, bbox_west=None, bbox_south=None,
+                bbox_east=None, bbox_north=None)
+    assert wants_quake(Subscriber(**base), summary)
+    assert not wants_quake(Subscriber(**{**base, "min_alert": "red"}), summary)
+    assert not wants_quake(Subscriber(**{**base, "min_magnitude": 7.7}), summary)
+    assert not wants_quake(Subscriber(**{**base, "earthquakes": False}), summary)
+    sumatra = dict(bbox_west=95.0, bbox_south=-6.0, bbox_east=106.0, bbox_north=6.0)
+    assert wants_quake(Subscriber(**{**base, **sumatra}), summary)
+    assert not wants_quake(Subscriber(**{**base, **sumatra, "bbox_west": 100.0}), summary)
+    pacific = SimpleNamespace(bbox_west=170.0, bbox_south=-50.0, bbox_east=-170.0, bbox_north=0.0)
+    assert in_box(pacific, 179.5, -10) and in_box(pacific, -179.5, -10) and not in_box(pacific, 0, -10)
+
+
+def test_flood_summary_counts_flooded_and_caution_rws_apart():
+    flood = Flood.objects.create(event_id="2024010112-6-rw", time=datetime(2024, 1, 1, 5, tzinfo=UTC),
+                                 boundary_flooded=161, impact={"summary": {
+                                     "affected": 12345.6, "displaced": 2000, "flooded_rw": 158, "caution_rw": 3,
+                                     "flooded_villages": 40}})
+    summary = flood_summary(flood)
+    assert (summary.flooded_rw, summary.caution_rw, summary.villages) == (158, 3, 40)
+    assert summary.title("en") == "Jakarta flood 2024-01-01 05:00 UTC – 158 RW flooded – 12,346 affected"
+    assert summary.title("id") == "Banjir Jakarta 2024-01-01 05:00 UTC – 158 RW tergenang – 12.346 terdampak"
