@@ -16,7 +16,6 @@ Use:
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
@@ -28,12 +27,16 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
+from rest_framework.exceptions import ValidationError
+
+from events.filters import _number as api_number
 from events.models import ALERT_LEVELS, Earthquake, Flood
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 MAX_AGE_SECONDS = 60  # feeds change when a version is published; a minute is what USGS readers expect
 FEED_LANGUAGES = ("en", "id")
+MAX_ITEMS = 500  # newest first; a year of BMKG events would be megabytes of Atom
 
 
 class FeedParamError(ValueError):
@@ -73,16 +76,11 @@ class FeedParams:
 
 
 def _finite(request: HttpRequest, name: str) -> float | None:
-    text = request.GET.get(name, "").strip()
-    if not text:
-        return None
+    """The API's number parsing (events.filters), its 400 told as one line."""
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise FeedParamError(f"{name}: {text[:40]!r} is not a number")
-    return value
+        return api_number(request.GET, name)
+    except ValidationError as error:
+        raise FeedParamError(f"{name}: {error.detail[name][0]}") from None
 
 
 def parse_feed_params(request: HttpRequest) -> FeedParams:
@@ -120,7 +118,7 @@ def feed_view(view: Callable[..., HttpResponse]) -> Callable[[HttpRequest], Http
 
 @dataclass(frozen=True)
 class Validators:
-    etag: str  # quoted
+    etag: str  # weak (W/"…"): equal data, but a body may differ in its render time (GeoJSON `generated`)
     last_modified: datetime | None  # newest published_at (or row change), None for an empty feed
 
 
@@ -134,11 +132,12 @@ def feed_validators(queryset: QuerySet, params: FeedParams, kind: str) -> Valida
     moments = [v for k, v in values.items() if k in ("stamp_published", "stamp_changed") and v is not None]
     last_modified = max(moments) if moments else None
     text = "|".join([kind, params.query] + [f"{k}={values[k]}" for k in sorted(values)])
-    return Validators(quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32]), last_modified)
+    return Validators("W/" + quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32]), last_modified)
 
 
-def _stamp(response: HttpResponse, validators: Validators) -> HttpResponse:
+def _stamp(response: HttpResponse, validators: Validators, language: str) -> HttpResponse:
     response["ETag"] = validators.etag
+    response["Content-Language"] = language  # the feed's ?lang=, not the browser's (LocaleMiddleware keeps it)
     if validators.last_modified is not None:
         response["Last-Modified"] = http_date(validators.last_modified.timestamp())
     patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
@@ -149,6 +148,7 @@ def serve_feed(request: HttpRequest, queryset: QuerySet, params: FeedParams, kin
                render: Callable[[list, datetime | None], HttpResponse]) -> HttpResponse:
     """304 when the reader's ETag / date still match, else render(rows, last_modified) with the validators.
 
+    `rows` are the newest MAX_ITEMS of the queryset, their reports prefetched.
     `kind` names the feed (e.g. "earthquakes.atom") so two feeds over the same rows never share an ETag.
     """
     validators = feed_validators(queryset, params, kind)
@@ -157,6 +157,6 @@ def serve_feed(request: HttpRequest, queryset: QuerySet, params: FeedParams, kin
         request, etag=validators.etag,
         last_modified=int(last_modified.timestamp()) if last_modified is not None else None)
     if not_modified is not None:
-        return _stamp(not_modified, validators)
-    rows = list(queryset.prefetch_related("reports"))
-    return _stamp(render(rows, last_modified), validators)
+        return _stamp(not_modified, validators, params.language)
+    rows = list(queryset.prefetch_related("reports")[:MAX_ITEMS])
+    return _stamp(render(rows, last_modified), validators, params.language)

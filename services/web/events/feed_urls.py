@@ -1,3 +1,11 @@
 """Public feeds under /realtime/feeds/ (Atom, GeoJSON), no login."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from events import feeds
+
+urlpatterns = [
+    path("feeds/earthquakes.atom", feeds.earthquakes_atom, name="feed-earthquakes-atom"),
+    path("feeds/earthquakes.geojson", feeds.earthquakes_geojson, name="feed-earthquakes-geojson"),
+    path("feeds/floods.atom", feeds.floods_atom, name="feed-floods-atom"),
+]
