@@ -3,10 +3,13 @@
 The record's `impact` (the whole impact.json) is written last: the web app
 holds a version only once its products and every report are in, so a push
 cut short is never taken for a delivered one (see `outbox.web_holds`).
+An earthquake's grid.xml goes with its layers, so readers can download the
+very grid the estimate was computed from.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -14,6 +17,7 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from realtime.earthquake.grid import ShakeGridError, read_grid_bytes
 from realtime.event_folder import IMPACT_JSON
 from realtime.runtime.rest import PushError, RealtimeRest
 
@@ -37,6 +41,25 @@ def _files(folder: Path, names: dict[str, str]) -> dict:
     return {field: (name, (folder / name).read_bytes()) for field, name in names.items()}
 
 
+def source_grid(document: dict) -> bytes | None:
+    """The grid.xml these products were computed from: the file impact.json names as its input (a legacy
+    .out.zip gives its grid.xml member), only if its bytes still hash to the recorded sha256. A grid replaced
+    since is another version, processed and pushed on its own; one gone is not sent (the rest still is)."""
+    source = document.get("input") or {}
+    path, sha256 = source.get("file"), source.get("sha256")
+    if not path or not sha256:
+        return None
+    try:
+        data = read_grid_bytes(path)
+    except ShakeGridError as exc:
+        log.warning("grid.xml not pushed: %s", exc)
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        log.warning("grid.xml not pushed: %s changed since these products were made from it", path)
+        return None
+    return data
+
+
 def push_earthquake(client: RealtimeRest, folder: Path) -> None:
     document = _read_json(folder / IMPACT_JSON)
     shake_id, source_type = document["shake_id"], document["source_type"]
@@ -54,8 +77,10 @@ def push_earthquake(client: RealtimeRest, folder: Path) -> None:
     detail = f"earthquake/{shake_id}/{source_type}/"
     client.upsert(detail, "earthquake/", json=payload)
     products = [name for key, name in document["products"].items() if key != "reports"]
-    mmi_output = _zip(folder, [IMPACT_JSON, *products])
-    client.call("PUT", detail, files={"mmi_output": (f"{shake_id}-mmi-output.zip", mmi_output)})
+    files = {"mmi_output": (f"{shake_id}-mmi-output.zip", _zip(folder, [IMPACT_JSON, *products]))}
+    if (grid := source_grid(document)) is not None:
+        files["shake_grid"] = (f"{shake_id}-grid.xml", grid)  # the web app names it <shake_id>-<source_type>-grid.xml
+    client.call("PUT", detail, files=files)
     for language, names in document["products"].get("reports", {}).items():
         files = _files(folder, {"report_pdf": names["pdf"], "report_image": names["png"], "report_thumbnail": names["thumbnail"]})
         client.upsert(f"earthquake-report/{shake_id}/{source_type}/{language}/",

@@ -3,11 +3,13 @@
 from django.urls import include, path
 
 from events import api_views as views
+from events.api_root import ApiRoot
 from events import converters  # noqa: F401 (registers the id converters)
 
 app_name = "api"
 
 urlpatterns = [
+    path("", ApiRoot.as_view(), name="root"),
     # The processor logs in here (GET for the csrftoken cookie, then POST the form); own instance namespace
     # so it does not clash with the same views at /realtime/api-auth/.
     path("auth/", include(("rest_framework.urls", "rest_framework"), namespace="auth")),

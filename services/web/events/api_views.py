@@ -79,8 +79,18 @@ def delete_event_files(event, *file_fields: str) -> None:
 
 # --- earthquakes ---------------------------------------------------------------------------------------
 
-@extend_schema_view(get=extend_schema(parameters=EARTHQUAKE_PARAMETERS))
+@extend_schema_view(
+    get=extend_schema(summary="List earthquakes, newest first", parameters=EARTHQUAKE_PARAMETERS),
+    post=extend_schema(summary="Create an earthquake version (processor)"),
+)
 class EarthquakeList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
+    """Earthquakes, newest first, 100 a page; filter by magnitude, depth, time, place name or bounding box.
+
+    Every version is listed (initial and corrected maps of one quake are two items). Each item carries the
+    epicentre as GeoJSON, the impact estimate (`impact`), its reports per language and download links.
+    POST is the processor's: it creates a version when `earthquake/{shake_id}/{source_type}/` is a 404.
+    """
+
     queryset = Earthquake.objects.prefetch_related("reports")
     serializer_class = EarthquakeSerializer
 
@@ -88,9 +98,10 @@ class EarthquakeList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView)
         return filter_earthquakes(super().get_queryset(), self.request.query_params)
 
 
-@extend_schema_view(get=extend_schema(operation_id="earthquake_by_shake_id_list"))
+@extend_schema_view(get=extend_schema(operation_id="earthquake_by_shake_id_list",
+                                       summary="List the versions of one earthquake"))
 class EarthquakeByShakeId(generics.ListAPIView):
-    """Every source type (initial, corrected) pushed under one shake id."""
+    """Every version (initial, corrected) published under one shake id."""
 
     queryset = Earthquake.objects.prefetch_related("reports")
     serializer_class = EarthquakeSerializer
@@ -99,7 +110,20 @@ class EarthquakeByShakeId(generics.ListAPIView):
         return super().get_queryset().filter(shake_id=self.kwargs["shake_id"])
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Read one earthquake version"),
+    put=extend_schema(summary="Update an earthquake version (processor; only the fields sent)"),
+    patch=extend_schema(summary="Update an earthquake version (processor; only the fields sent)"),
+    delete=extend_schema(summary="Delete an earthquake version, its reports and its files (processor)"),
+)
 class EarthquakeDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    """One earthquake version: magnitude, depth, time, epicentre, impact estimate, reports and downloads.
+
+    `shake_grid` (also `shake_grid_download_url`) is BMKG's ShakeMap grid.xml the estimate was computed from;
+    `mmi_layer_download_url` is the impact layers as a zip (MMI raster, contours, places). The processor
+    uploads both here in one multipart PUT, before the reports; its `impact` comes last.
+    """
+
     queryset = Earthquake.objects.prefetch_related("reports")
     serializer_class = EarthquakeSerializer
 
@@ -110,7 +134,7 @@ class EarthquakeDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics
         return quake
 
     def perform_destroy(self, quake):
-        delete_event_files(quake, "mmi_output")
+        delete_event_files(quake, "mmi_output", "shake_grid")
         quake.delete()
 
 
@@ -183,26 +207,52 @@ class FloodReportMixin:
         return get_object_or_404(Flood, event_id=self.kwargs["event_id"])
 
 
+@extend_schema_view(get=extend_schema(summary="List the reports of an earthquake version"),
+                    post=extend_schema(summary="Add a language's report (processor)"))
 class EarthquakeReportList(EarthquakeReportMixin, ReportListBase):
-    pass
+    """The reports of one earthquake version, one per language (en, id): PDF, map image and thumbnail.
+
+    POST for a language that already has a report is a 400 carrying that report; PUT its URL to replace it.
+    """
 
 
+@extend_schema_view(get=extend_schema(summary="Read one language's earthquake report"),
+                    put=extend_schema(summary="Replace a report's files (processor)"),
+                    patch=extend_schema(summary="Replace a report's files (processor)"),
+                    delete=extend_schema(summary="Delete a report and its files (processor)"))
 class EarthquakeReportDetail(EarthquakeReportMixin, ReportDetailBase):
-    pass
+    """One language's report of an earthquake version: the PDF, the map image (PNG) and its thumbnail."""
 
 
+@extend_schema_view(get=extend_schema(summary="List the reports of a flood"),
+                    post=extend_schema(summary="Add a language's report (processor)"))
 class FloodReportList(FloodReportMixin, ReportListBase):
-    pass
+    """The reports of one flood event, one per language (en, id): the impact map PDF.
+
+    POST for a language that already has a report is a 400 carrying that report; PUT its URL to replace it.
+    """
 
 
+@extend_schema_view(get=extend_schema(summary="Read one language's flood report"),
+                    put=extend_schema(summary="Replace a report's files (processor)"),
+                    patch=extend_schema(summary="Replace a report's files (processor)"),
+                    delete=extend_schema(summary="Delete a report and its files (processor)"))
 class FloodReportDetail(FloodReportMixin, ReportDetailBase):
-    pass
+    """One language's report of a flood event."""
 
 
 # --- floods --------------------------------------------------------------------------------------------
 
-@extend_schema_view(get=extend_schema(parameters=FLOOD_PARAMETERS))
+@extend_schema_view(
+    get=extend_schema(summary="List floods, newest first", parameters=FLOOD_PARAMETERS),
+    post=extend_schema(summary="Create a flood event (processor)"),
+)
 class FloodList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
+    """Jakarta flood events, newest first, 100 a page: flooded RWs, people affected, reports and downloads.
+
+    POST is the processor's, with the flood snapshot (`hazard_layer`) and the impact layer.
+    """
+
     queryset = Flood.objects.defer("flood_data").prefetch_related("reports")
     serializer_class = FloodSerializer
 
@@ -210,15 +260,25 @@ class FloodList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
         return filter_floods(super().get_queryset(), self.request.query_params)
 
 
+@extend_schema_view(get=extend_schema(summary="List the 6-hourly flood reports"))
 class FloodEvents(generics.ListAPIView):
-    """Floods at the legacy 6-hourly report hours (UTC 23, 05, 11, 17) only."""
+    """Floods reported at the 6-hourly times only (06, 12, 18 and 00 WIB; 23, 05, 11 and 17 UTC)."""
 
     queryset = Flood.objects.defer("flood_data").filter(time__hour__in=FLOOD_EVENT_HOURS).prefetch_related("reports")
     serializer_class = FloodSerializer
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Read one flood event"),
+    put=extend_schema(summary="Update a flood event (processor; must carry event_id)"),
+    patch=extend_schema(summary="Update a flood event (processor; only the fields sent)"),
+    delete=extend_schema(summary="Delete a flood event, its reports and its files (processor)"),
+)
 class FloodDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
-    """PUT must carry event_id (the legacy contract); a PUT for an unknown flood is a 404."""
+    """One flood event: time, source, flooded RWs, people affected, impact estimate, reports and downloads.
+
+    PUT must carry `event_id` (the legacy contract); a PUT for an unknown flood is a 404.
+    """
 
     queryset = Flood.objects.prefetch_related("reports")
     serializer_class = FloodSerializer
@@ -230,12 +290,13 @@ class FloodDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.Retr
 
 
 class FloodData(generics.GenericAPIView):
-    """The raw flood snapshot (GeoJSON) read from the uploaded hazard layer."""
+    """The flood snapshot as GeoJSON: the RW polygons and each one's flood `state`, as the source reported it."""
 
     queryset = Flood.objects.all()
     lookup_field = "event_id"
 
-    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    @extend_schema(summary="Download a flood's snapshot (GeoJSON)",
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
     def get(self, request, event_id: str):
         flood = self.get_object()
         if not flood.flood_data:
@@ -246,9 +307,12 @@ class FloodData(generics.GenericAPIView):
 # --- session and push indicator ------------------------------------------------------------------------
 
 class IsLoggedIn(APIView):
+    """Whether this request is authenticated: the processor checks its session before a push."""
+
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=inline_serializer("IsLoggedIn", {"is_logged_in": serializers.BooleanField()}))
+    @extend_schema(summary="Is this request logged in?",
+                   responses=inline_serializer("IsLoggedIn", {"is_logged_in": serializers.BooleanField()}))
     def get(self, request):
         return Response({"is_logged_in": bool(request.user and request.user.is_authenticated)})
 
@@ -265,12 +329,13 @@ class InRealtimeGroup(BasePermission):
 
 
 class NotifyShakemapPush(GuardedBodyMixin, generics.GenericAPIView):
-    """Records when this push user last saw a shakemap (UserPush.last_shakemap_push)."""
+    """The processor's heartbeat: when it last saw a new ShakeMap (push users only)."""
 
     permission_classes = [IsAuthenticated, InRealtimeGroup]
     serializer_class = PushIndicatorSerializer
 
-    @extend_schema(responses=inline_serializer("PushIndicatorResult", {"success": serializers.BooleanField()}))
+    @extend_schema(summary="Record the processor's last ShakeMap (processor)",
+                   responses=inline_serializer("PushIndicatorResult", {"success": serializers.BooleanField()}))
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -20,7 +20,7 @@ from rest_framework.reverse import reverse
 
 from events.ids import shake_id_problem
 from events.models import Earthquake, EarthquakeReport
-from events.uploads import check_json_depth, layer_file, loads_json, pdf_file, png_file
+from events.uploads import check_json_depth, grid_file, layer_file, loads_json, pdf_file, png_file
 from realtime.ids import SOURCE_TYPES
 
 PUSH_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # INASAFE_REALTIME_DATETIME_FORMAT of the processor
@@ -168,8 +168,12 @@ class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     shake_id = serializers.CharField(max_length=50, trim_whitespace=False, validators=[check_shake_id])
     source_type = serializers.ChoiceField(choices=SOURCE_TYPES, required=False)
-    shake_grid = serializers.SerializerMethodField(help_text="always null: the grid stays with the processor")
-    mmi_output = serializers.FileField(required=False, allow_null=True, validators=[layer_file])
+    shake_grid = serializers.FileField(
+        required=False, allow_null=True, validators=[grid_file],
+        help_text="BMKG's ShakeMap grid.xml this version was computed from (the processor uploads it); "
+                  "answered as its download URL, null until uploaded")
+    mmi_output = serializers.FileField(required=False, allow_null=True, validators=[layer_file],
+                                       help_text="the processor's layers (MMI raster, contours, places) as a zip")
     magnitude = FiniteFloatField(min_value=-2, max_value=10)
     depth = FiniteFloatField(min_value=-10, max_value=1000, help_text="km")
     location = GeoJSONPointField()
@@ -195,12 +199,8 @@ class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
         return api_url(self, "earthquake-detail", shake_id=quake.shake_id, source_type=quake.source_type)
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_shake_grid(self, quake) -> str | None:
-        return None
-
-    @extend_schema_field(OpenApiTypes.URI)
     def get_shake_grid_download_url(self, quake) -> str | None:
-        return None
+        return file_url(self, quake.shake_grid)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_mmi_layer_download_url(self, quake) -> str | None:
@@ -226,6 +226,8 @@ class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
         return attrs
 
     def stored_name(self, field, quake, upload):
+        if field == "shake_grid":
+            return self.get_grid_xml_filename(quake)
         suffix = ".zip" if not upload.name.lower().endswith((".json", ".geojson")) else ".geojson"
         return f"{quake.event_id_formatted}-mmi-output{suffix}"
 

@@ -14,6 +14,8 @@ import zlib
 from pathlib import PurePosixPath
 
 import pypdfium2
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from PIL import Image
 from rest_framework.exceptions import ValidationError
@@ -103,6 +105,38 @@ def zip_file(upload):
         raise ValidationError(f"{upload.name!r} is not a readable zip file") from None
     finally:
         upload.seek(0)
+    return upload
+
+
+GRID_ROOT = "shakemap_grid"
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def grid_file(upload):
+    """BMKG's grid.xml, as the processor reads it: parsed to the end with defusedxml, which refuses entity
+    declarations and external references (billion laughs, XXE), and rooted at <shakemap_grid>. A refusal is
+    one line naming the file and the problem."""
+    _check_size(upload)
+    upload.seek(0)
+    root = None
+    try:
+        for _event, element in SafeET.iterparse(upload, events=("start",)):
+            if root is None:
+                root = _local_name(element.tag)
+                if root != GRID_ROOT:
+                    break
+    except DefusedXmlException as exc:
+        raise ValidationError(f"{upload.name!r} is refused: unsafe XML ({type(exc).__name__})") from None
+    except SafeET.ParseError as exc:
+        raise ValidationError(f"{upload.name!r} is not well-formed XML ({exc})") from None
+    finally:
+        upload.seek(0)
+    if root != GRID_ROOT:
+        found = f"<{root}>" if root else "no element"
+        raise ValidationError(f"{upload.name!r} is not a ShakeMap grid.xml: its root is {found}, expected <{GRID_ROOT}>")
     return upload
 
 

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+# JSON under /realtime/api/, the site's translated 404.html / 500.html elsewhere.
+handler404 = "events.api_errors.not_found"
 handler500 = "events.api_errors.server_error"
 
 # /healthz is answered by inasafe_web.middleware.HealthCheckMiddleware, before the allowed-hosts check.
@@ -11,6 +13,8 @@ handler500 = "events.api_errors.server_error"
 
 urlpatterns = [
     path("realtime/api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves its start-up script as a file of its own: the pages' CSP runs no inline script.
+    path("realtime/api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("realtime/api/v1/", include("events.api_urls")),
     path("realtime/api-auth/", include("rest_framework.urls")),
     path("realtime/", include("events.feed_urls")),
