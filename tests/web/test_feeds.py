@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from lxml import etree
 
 from events.models import Earthquake, Flood, FloodReport
 from test_pages import add_report, media  # noqa: F401 (media is a fixture)
@@ -105,10 +106,34 @@ def get(client, url: str, **headers):
         return client.get(url, headers=headers)
 
 
+def assert_rfc4287(content: bytes) -> None:
+    """RFC 4287's MUSTs (§4.1.1, §4.1.2) and its date format, which feedparser forgives."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = etree.fromstring(content)
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+
+    def one(parent, name: str) -> str:
+        found = parent.findall(f"a:{name}", ns)
+        assert len(found) == 1, (name, etree.tostring(parent)[:200])
+        return found[0].text or ""
+
+    one(feed, "id"), one(feed, "title")
+    assert datetime.fromisoformat(one(feed, "updated")).tzinfo is not None
+    assert feed.find("a:author/a:name", ns) is not None
+    assert feed.find("a:link[@rel='self']", ns) is not None
+    for entry in feed.findall("a:entry", ns):
+        assert one(entry, "id") and one(entry, "title")
+        assert datetime.fromisoformat(one(entry, "updated")).tzinfo is not None
+        assert len(entry.findall("a:link[@rel='alternate']", ns)) == 1
+        for link in entry.findall("a:link[@length]", ns):
+            assert link.get("length").isdigit()
+
+
 def atom(client, url: str):
     response = get(client, url)
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("application/atom+xml")
+    assert_rfc4287(response.content)
     parsed = feedparser.parse(response.content)
     assert not parsed.bozo, parsed.get("bozo_exception")
     return parsed
