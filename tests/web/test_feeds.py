@@ -219,6 +219,12 @@ def test_earthquake_filters(client, quakes, query, expected):
     assert collection["metadata"]["count"] == len(expected)
 
 
+@pytest.mark.parametrize("feed", ["earthquakes.atom", "earthquakes.geojson", "floods.atom"])
+def test_feeds_are_read_only(client, db, feed):
+    assert client.head(f"/realtime/feeds/{feed}").status_code == 200
+    assert client.delete(f"/realtime/feeds/{feed}").status_code == 405
+
+
 def test_feeds_hold_the_newest_items_only(client, quakes, monkeypatch):
     import events.feed_http
 

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_safe
 
 from rest_framework.exceptions import ValidationError
 
@@ -103,8 +104,10 @@ def parse_feed_params(request: HttpRequest) -> FeedParams:
 
 
 def feed_view(view: Callable[..., HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """Give the view validated FeedParams; a bad parameter is a plain-text 400, never an empty feed."""
+    """Give the view validated FeedParams; a bad parameter is a plain-text 400, never an empty feed.
+    Feeds are read-only: anything but GET/HEAD is a 405."""
 
+    @require_safe
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
