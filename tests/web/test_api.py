@@ -269,7 +269,8 @@ def test_flood_push_with_hazard_layer_and_impact(pusher, media):
     updated = pusher.put(detail, layer, format="multipart")
     assert updated.status_code == 200, updated.json()
     body = updated.json()
-    assert (body["boundary_flooded"], body["total_affected"]) == (3, 1235)
+    # the impact carries no flooded_rw here, so the snapshot's count stands: states 2 and 3 (1 is "use caution")
+    assert (body["boundary_flooded"], body["total_affected"]) == (2, 1235)
     assert media_files(media) == [f"reports/flood/zip/{FLOOD_ID}-hazard.geojson"]
     data = pusher.get(body["flood_data_download_url"])
     assert data.status_code == 200 and len(json.loads(data.content)["features"]) == 5
@@ -373,9 +374,11 @@ def test_schema_generates(anonymous):
 
 
 def test_flooded_areas_are_counted_from_any_snapshot_shape():
-    """The processor uploads the raw feed: a bare FeatureCollection or PetaBencana's {"result": ...}."""
+    """The processor uploads the raw feed: a bare FeatureCollection or PetaBencana's {"result": ...}.
+
+    Flooded as the report counts: state 2 or more ("2" and 4 here); 1 is "use caution", True no state."""
     from events.uploads import count_flooded
 
     bare = json.loads(snapshot([0, 1, "2", None, True, 4]))
-    assert count_flooded(bare) == 3
-    assert count_flooded({"statusCode": 200, "result": bare}) == 3
+    assert count_flooded(bare) == 2
+    assert count_flooded({"statusCode": 200, "result": bare}) == 2

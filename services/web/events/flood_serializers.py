@@ -2,6 +2,11 @@
 
 The server derives what the legacy Django computed on receipt: `flood_data` and `boundary_flooded` from an
 uploaded GeoJSON hazard layer, and `total_affected` from the processor's impact.json summary.
+
+`boundary_flooded` is the report's count of flooded RWs (flood state 2 or more): the impact summary's
+`flooded_rw` once it arrives, the snapshot's count before. RWs at "use caution" (state 1) are not in it; they
+are `impact.summary.caution_rw`. The legacy Django counted state > 0, so it said 161 where the report says
+158 + 3 to watch; one count now serves the API, the pages, the feeds and the report (events.summary.rw_counts).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from rest_framework import serializers
 from events.ids import flood_id_problem
 from events.models import Flood, FloodReport
 from events.serializers import CanonicalFilesMixin, ImpactField, api_url, check_language, file_url
+from events.summary import rw_counts
 from events.uploads import count_flooded, layer_file, parse_json_bytes, pdf_file, read_flood_snapshot
 from realtime.ids import parse_flood_id
 
@@ -50,7 +56,10 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     time_description = serializers.SerializerMethodField()
     interval = serializers.IntegerField(min_value=0, required=False, help_text="hours; defaults to the id's duration")
     total_affected = serializers.IntegerField(min_value=0, required=False)
-    boundary_flooded = serializers.IntegerField(min_value=0, required=False)
+    boundary_flooded = serializers.IntegerField(
+        min_value=0, required=False,
+        help_text="RWs flooded (state 2 or more), as the report counts them; RWs at 'use caution' are "
+                  "impact.summary.caution_rw")
     hazard_layer = serializers.FileField(required=False, allow_null=True, validators=[layer_file])
     impact_layer = serializers.FileField(required=False, allow_null=True, validators=[layer_file])
     reports = FloodReportBriefSerializer(many=True, read_only=True)
@@ -74,6 +83,11 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_flood_data_download_url(self, flood) -> str | None:
         return api_url(self, "flood-data", event_id=flood.event_id) if flood.flood_data else None
+
+    def to_representation(self, flood):
+        data = super().to_representation(flood)
+        data["boundary_flooded"] = rw_counts(flood)[0] or 0  # a row stored with the legacy count says 158 too
+        return data
 
     def validate(self, attrs):
         if self.instance is not None:
@@ -115,13 +129,17 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     @staticmethod
     def _impact_fields(impact: dict) -> dict:
         summary = impact.get("summary")
-        affected = summary.get("affected") if isinstance(summary, dict) else None
-        if affected is None:
-            return {}
-        number = isinstance(affected, (int, float)) and not isinstance(affected, bool)
-        if not number or not math.isfinite(affected) or affected < 0:
-            raise serializers.ValidationError({"impact": ["summary.affected must be a non-negative number"]})
-        return {"total_affected": int(round(affected))}
+        summary = summary if isinstance(summary, dict) else {}
+        fields = {}
+        for key, field in (("affected", "total_affected"), ("flooded_rw", "boundary_flooded")):
+            value = summary.get(key)
+            if value is None:
+                continue
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or not math.isfinite(value) or value < 0:
+                raise serializers.ValidationError({"impact": [f"summary.{key} must be a non-negative number"]})
+            fields[field] = int(round(value))
+        return fields
 
     def stored_name(self, field, flood, upload):
         suffix = ".geojson" if upload.name.lower().endswith((".json", ".geojson")) else ".zip"

@@ -219,6 +219,28 @@ class FloodSummary:
         return text + (f" – {round(self.affected):,} affected" if self.affected else "")
 
 
+def _count(value) -> int | None:
+    """A whole non-negative count from impact.json, else None (a bool or -3 is no count)."""
+    if isinstance(value, bool):
+        return None
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 else None
+
+
+def rw_counts(flood: Flood) -> tuple[int | None, int | None]:
+    """(flooded RWs, RWs to watch) as the report gives them: "158 flooded + 3 to watch (use caution)".
+
+    The impact summary decides; before it arrives, the count read from the snapshot (boundary_flooded, RWs at
+    flood state 2 or more) stands in for the flooded ones. Pages, feeds and the API's boundary_flooded all
+    read it here, so no channel says 161 where the report says 158 + 3.
+    """
+    summary = _dict(_dict(flood.impact).get("summary"))
+    flooded = _count(summary.get("flooded_rw"))
+    if flooded is None:
+        flooded = flood.boundary_flooded or None
+    return flooded, _count(summary.get("caution_rw"))
+
+
 def flood_summary(flood: Flood) -> FloodSummary:
     impact = _dict(flood.impact)
     summary = _dict(impact.get("summary"))
@@ -227,8 +249,7 @@ def flood_summary(flood: Flood) -> FloodSummary:
         for kind, file_field in (("map", report.impact_map), ("report", report.impact_report)):
             if document := _document(report.language, kind, file_field, "application/pdf"):
                 documents.append(document)
-    flooded = _number(summary.get("flooded_rw"))
-    caution = _number(summary.get("caution_rw"))
+    flooded, caution = rw_counts(flood)
     villages = impact.get("villages")
     return FloodSummary(
         event=flood,
@@ -238,8 +259,8 @@ def flood_summary(flood: Flood) -> FloodSummary:
         interval_hours=flood.interval,
         affected=_number(summary.get("affected")),
         displaced=_number(summary.get("displaced")),
-        flooded_rw=int(flooded) if flooded is not None else (flood.boundary_flooded or None),
-        caution_rw=int(caution) if caution is not None else None,
+        flooded_rw=flooded,
+        caution_rw=caution,
         villages=int(v) if (v := _number(summary.get("flooded_villages"))) is not None
         else (len(villages) if isinstance(villages, list) else None),
         documents=documents,

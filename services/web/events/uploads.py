@@ -27,6 +27,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
 JSON_SUFFIXES = (".json", ".geojson")
 SNAPSHOT_NAMES = ("flood_data.json", "flood_data.geojson")
+FLOODED_STATE = 2  # realtime.flood.classes.MIN_AFFECTED_STATE: the web app imports only realtime.ids
 MAX_JSON_DEPTH = 32  # a GeoJSON MultiPolygon FeatureCollection is 8 deep, impact.json 4
 PDF_TRAILER_WINDOW = 1024  # the %%EOF marker sits in the last kilobyte of a complete PDF
 # What zipfile raises on a hostile archive besides BadZipFile: encrypted members (RuntimeError), compression
@@ -221,8 +222,8 @@ def read_flood_snapshot(upload) -> bytes | None:
     return data
 
 
-def count_flooded(document) -> int:
-    """Features whose state is above 0; None, 0 and non-numbers count as not flooded."""
+def snapshot_features(document) -> list:
+    """The features of a flood snapshot, bare or in PetaBencana's {"result": ...}; a 400 for anything else."""
     if isinstance(document, dict) and isinstance(document.get("result"), dict):
         document = document["result"]
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
@@ -230,12 +231,23 @@ def count_flooded(document) -> int:
     features = document.get("features")
     if not isinstance(features, list):
         raise ValidationError("the hazard layer's FeatureCollection has no features list")
-    return sum(1 for feature in features if _state(feature) > 0)
+    return features
 
 
-def _state(feature) -> float:
+def count_flooded(document) -> int:
+    """RWs flooded as the report counts them: state 2 or more (realtime.flood.classes.MIN_AFFECTED_STATE).
+
+    State 1 is "use caution": the report shows those RWs apart ("+ 3 to watch") and counts nobody in them;
+    None, 0 and non-numbers are not flooded. The legacy Django counted state > 0 (161 for the 2017 fixture
+    where the report says 158 + 3); see README, "Floods: one RW count".
+    """
+    return sum(1 for feature in snapshot_features(document) if flood_state(feature) >= FLOODED_STATE)
+
+
+def flood_state(feature) -> float:
+    """A snapshot feature's PetaBencana state (0 to 4); 0 for a missing, boolean or non-numeric one."""
     properties = feature.get("properties") if isinstance(feature, dict) else None
-    state = (properties or {}).get("state")
+    state = properties.get("state") if isinstance(properties, dict) else None
     if isinstance(state, bool):
         return 0.0
     try:
