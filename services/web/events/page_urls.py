@@ -3,11 +3,12 @@
 from django.urls import path
 
 from events import converters  # noqa: F401 (registers the id converters)
-from events import page_views
+from events import flood_pages, page_views
 
 urlpatterns = [
     path("", page_views.earthquake_list, name="earthquake-list"),
     path("earthquake/<shake_id:shake_id>/<source_type:source_type>/", page_views.earthquake_detail,
          name="earthquake-detail"),
-    path("flood/", page_views.flood_list, name="flood-list"),
+    path("flood/", flood_pages.flood_list, name="flood-list"),
+    path("flood/<flood_id:event_id>/", flood_pages.flood_detail, name="flood-detail"),
 ]

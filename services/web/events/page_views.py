@@ -1,5 +1,5 @@
-"""Server-rendered pages: earthquake list and detail, flood list. They only read the models (and, for an
-event's map, the mmi_output zip it stored; see page_maps).
+"""Server-rendered pages: earthquake list and detail (the flood pages are events.flood_pages). They only read
+the models (and, for an event's map, the mmi_output zip it stored; see page_maps).
 
 The impact JSON is the processor's impact.json; any part of it may be missing (an
 event pushed before its analysis finished has impact = null), so every lookup here
@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Earthquake, Flood
+from events.models import Earthquake
 from events.page_maps import event_map, overview_map
 
 PAGE_SIZE = 50
@@ -218,30 +218,3 @@ def earthquake_detail(request, shake_id: str, source_type: str):
     }
     return render(request, "events/earthquake_detail.html", context)
 
-
-def flood_row(flood: Flood) -> dict:
-    impact = as_dict(flood.impact)
-    summary = as_dict(impact.get("summary"))
-    affected = summary.get("affected")
-    villages = impact.get("villages")
-    reports = []
-    for report in sorted(flood.reports.all(), key=lambda r: r.language):
-        if report.impact_map:
-            reports.append(Report(report.language, report.language.upper(), report.impact_map.url, "map"))
-        if report.impact_report:
-            reports.append(Report(report.language, report.language.upper(), report.impact_report.url, "report"))
-    return {
-        "event": flood,
-        "affected": people(affected) if affected is not None else flood.total_affected,
-        "displaced": people(summary.get("displaced")) if summary.get("displaced") is not None else None,
-        "flooded_rw": flood.boundary_flooded or summary.get("flooded_rw") or 0,
-        "villages": summary.get("flooded_villages", len(villages) if isinstance(villages, list) else None),
-        "reports": reports,
-    }
-
-
-def flood_list(request):
-    paginator = Paginator(Flood.objects.prefetch_related("reports").order_by("-time", "-id"), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = [flood_row(flood) for flood in page.object_list]
-    return render(request, "events/flood_list.html", {"section": "flood", "page": page, "rows": rows})
