@@ -39,8 +39,8 @@ def endpoint(request: Request, prefix: str, pattern: URLPattern) -> dict:
 
 
 class ApiRoot(APIView):
-    """Earthquake and flood impact estimates published by InaSAFE Realtime: the endpoints below are open to
-    read without a key; `docs` is the interactive documentation and `schema` the OpenAPI 3 description.
+    """Earthquake and flood impact estimates published by InaSAFE Realtime. Every endpoint below can be read
+    without a key; "docs" is the interactive documentation, "schema" the OpenAPI 3 description.
     """
 
     permission_classes = [AllowAny]

@@ -13,8 +13,6 @@ urlpatterns = [
     # The processor logs in here (GET for the csrftoken cookie, then POST the form); own instance namespace
     # so it does not clash with the same views at /realtime/api-auth/.
     path("auth/", include(("rest_framework.urls", "rest_framework"), namespace="auth")),
-    path("is_logged_in/", views.IsLoggedIn.as_view(), name="is-logged-in"),
-    path("indicator/notify_shakemap_push/", views.NotifyShakemapPush.as_view(), name="notify-shakemap-push"),
     path("earthquake/", views.EarthquakeList.as_view(), name="earthquake-list"),
     path("earthquake/<shake_id:shake_id>/", views.EarthquakeByShakeId.as_view(), name="earthquake-by-shake-id"),
     path("earthquake/<shake_id:shake_id>/<source_type:source_type>/", views.EarthquakeDetail.as_view(),
@@ -30,4 +28,7 @@ urlpatterns = [
     path("flood-report/<flood_id:event_id>/", views.FloodReportList.as_view(), name="flood-report-list"),
     path("flood-report/<flood_id:event_id>/<language:language>/", views.FloodReportDetail.as_view(),
          name="flood-report-detail"),
+    # the processor's session check and heartbeat, listed last on the root page
+    path("is_logged_in/", views.IsLoggedIn.as_view(), name="is-logged-in"),
+    path("indicator/notify_shakemap_push/", views.NotifyShakemapPush.as_view(), name="notify-shakemap-push"),
 ]

@@ -39,7 +39,7 @@ ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotIm
 def _check_size(upload) -> None:
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise ValidationError(f"the file is {upload.size} bytes; the limit is {limit} (REALTIME_WEB_MAX_UPLOAD_MB)")
+        raise ValidationError(f"{upload.name!r} is {upload.size} bytes; the limit is {limit} (REALTIME_WEB_MAX_UPLOAD_MB)")
 
 
 def _head(upload, count: int) -> bytes:
