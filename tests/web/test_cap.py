@@ -8,6 +8,7 @@ module and contoured by the processor itself, and the fixture grid 2018022016335
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -21,11 +22,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conftest import GRID_INITIAL
-from events.cap import convex_hull, polygon_text, strong_shaking_ring
+from events.cap import convex_hull, outer_polygon, polygon_text, strong_shaking_ring
 from events.mmi_contours import Contour
 from events.models import Earthquake, EarthquakeReport, Flood, FloodReport
 from servers import ensure_web_catalog
 from shake_products import mmi_output_zip, real_contours
+from test_feeds import assert_rfc4287
 from test_pages import PNG, media, shake_impact  # noqa: F401 (media is a fixture)
 
 ensure_web_catalog()
@@ -51,17 +53,22 @@ def schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(XSD))
 
 
-@pytest.fixture(scope="module")
-def padang(tmp_path_factory) -> dict:
-    """The scenario's grid (lon, lat, mmi arrays) and the processor's contours of it."""
+def scenario(folder: Path, half_width: float) -> dict:
+    """The Padang scenario's grid (spec, mmi array) and the processor's contours of it."""
     from realtime.earthquake.grid import read_shake_grid
     from realtime.earthquake.scenario import write_scenario
 
-    path = write_scenario(tmp_path_factory.mktemp("padang"), PADANG["magnitude"], PADANG["depth"],
-                          PADANG["lat"], PADANG["lon"], PADANG["time"], "Padang scenario", half_width=2.0)
+    path = write_scenario(folder, PADANG["magnitude"], PADANG["depth"], PADANG["lat"], PADANG["lon"],
+                          PADANG["time"], "Padang scenario", half_width=half_width)
     assert path.parent.name == PADANG_ID
     grid = read_shake_grid(path)
     return {"spec": grid.spec, "mmi": grid.mmi, "contours": real_contours(path)}
+
+
+@pytest.fixture(scope="module")
+def padang(tmp_path_factory) -> dict:
+    """4 x 4 degrees: the VI line is one closed ring inside the grid."""
+    return scenario(tmp_path_factory.mktemp("padang"), 2.0)
 
 
 def padang_impact(spec, source_type: str = "initial") -> dict:
@@ -218,7 +225,7 @@ def test_the_area_is_a_circle_on_the_epicentre_and_a_lat_lon_polygon_around_all_
     polygons = [p.text for p in areas[0].findall("cap:polygon", NS)]
     assert len(polygons) == 1
     ring = pairs(polygons[0])
-    assert len(ring) >= 4 and ring[0] == ring[-1]
+    assert len(ring) == 73 and ring[0] == ring[-1]  # the VI ring's hull has more than 72 vertices: a 72-gon
     assert all(len(value.split(".")[-1]) <= 6 for pair in polygons[0].split() for value in pair.split(","))
     # lat,lon: the first number of each pair is a latitude near -0.95, the second a longitude near 99.52
     assert all(-3.0 < lat < 1.1 and 97.5 < lon < 101.6 for lat, lon in ring)
@@ -234,6 +241,22 @@ def test_the_area_is_a_circle_on_the_epicentre_and_a_lat_lon_polygon_around_all_
         assert 5.5 <= padang["mmi"][row, column] <= 6.5
     weak = [(lat, lon) for lat, lon, mmi in grid_nodes(padang) if mmi < 5.8]
     assert not any(inside(lat, lon, ring) for lat, lon in weak)  # a round source: its hull is its VI area
+
+
+@pytest.mark.django_db
+def test_vi_lines_cut_by_a_small_grid_still_give_a_ring_around_all_strong_shaking(client, media, schema, tmp_path):
+    small = scenario(tmp_path, 1.2)  # 2.4 degrees: VI reaches all four edges, four open lines cut off the corners
+    sixes = [f for f in small["contours"]["features"] if f["properties"]["mmi"] == 6.0]
+    assert len(sixes) == 4 and all(f["geometry"]["coordinates"][0] != f["geometry"]["coordinates"][-1] for f in sixes)
+    add_quake(PADANG_ID, "initial", INITIAL_PUBLISHED, padang_impact(small["spec"]), small["contours"])
+    alert = fetch_cap(client, schema, f"inasafe-realtime-eq-{PADANG_ID}-initial")
+    ring = pairs(text(infos(alert)["id-ID"], "cap:area/cap:polygon"))
+    assert ring[0] == ring[-1] and inside(PADANG["lat"], PADANG["lon"], ring)
+    strong = [(lat, lon) for lat, lon, mmi in grid_nodes(small) if mmi >= 6.2]
+    assert all(inside(lat, lon, ring) for lat, lon in strong)
+    spec = small["spec"]  # the grid's corners are weaker than VI and stay outside
+    for lat, lon in ((spec.lat_min, spec.lon_min), (spec.lat_max, spec.lon_max)):
+        assert not inside(lat, lon, ring)
 
 
 # The corrected map ---------------------------------------------------------------------------------------
@@ -309,6 +332,18 @@ def test_the_hull_drops_inner_and_collinear_points_and_the_polygon_is_lat_lon_cl
     ring = strong_shaking_ring([Contour(6, [points])], None)
     assert polygon_text(ring) == "-1,100 -1,102 0.5,102 0.5,100 -1,100"
     assert polygon_text([(99.1234567, -0.9876543)]) == "-0.98765,99.12346"
+
+
+def test_a_hull_of_many_vertices_becomes_a_72_gon_that_still_holds_it():
+    circle = [(100 + math.cos(2 * math.pi * i / 400), -1 + math.sin(2 * math.pi * i / 400)) for i in range(400)]
+    polygon = outer_polygon(convex_hull(circle))
+    assert len(polygon) == 72
+    reach = 1 / math.cos(math.pi / 72)  # a regular 72-gon around the unit circle: its corners are this far out
+    assert all(1 - 1e-9 <= math.hypot(x - 100, y + 1) <= reach + 1e-9 for x, y in polygon)
+    ring = [(lat, lon) for lon, lat in polygon + polygon[:1]]
+    # the circle's points touch the 72-gon's sides: nudged a hair towards the centre, each lies inside
+    assert all(inside(-1 + 0.9999 * (lat + 1), 100 + 0.9999 * (lon - 100), ring) for lon, lat in circle)
+    assert outer_polygon(circle[:72]) == circle[:72]  # few enough vertices: kept as they are
 
 
 def test_open_vi_lines_cut_by_the_grid_edge_give_a_ring_holding_the_strong_area_between_them():
@@ -414,8 +449,10 @@ def test_cap_atom_lists_every_published_alert_newest_first_with_its_cap_link(cli
 
     response = client.get("/realtime/feeds/cap.atom")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
+    assert_rfc4287(response.content)
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
+    assert response["Content-Language"] == "en" and "max-age=60" in response["Cache-Control"]
     expected = [  # by publication, newest first
         f"{SITE}/realtime/cap/inasafe-realtime-eq-{PADANG_CORRECTED_ID}-corrected.xml",
         f"{SITE}/realtime/cap/inasafe-realtime-flood-2026112805-6-rw.xml",

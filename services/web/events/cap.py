@@ -8,6 +8,7 @@ in `references`. Elements are written in the order of the OASIS XSD's sequences 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -50,6 +51,7 @@ NO_FLOODING = ("Past", "Minor", "Observed")
 # MMI VI or more reaches further, the contour polygon carries the area beyond it (shapes of an area are a union).
 CIRCLE_RADIUS_KM = 100
 STRONG_MMI = 6  # MMI VI: strong shaking, slight damage; the polygon covers where it is reached
+MAX_SIDES = 72  # a hull with more vertices is replaced by a 72-gon around it
 DECIMALS = 5  # about 1 m; Google shows up to 6
 # Jakarta's extent, as realtime.reporting.flood_map.JAKARTA (the web image carries no geo stack).
 JAKARTA = (106.68, -6.38, 106.98, -6.08)
@@ -137,6 +139,23 @@ def convex_hull(points: list[Point]) -> list[Point]:
     return hull if len(hull) >= 3 else []
 
 
+def outer_polygon(hull: list[Point], sides: int = MAX_SIDES) -> list[Point]:
+    """A convex polygon of `sides` vertices holding the hull: the intersection of its supporting half-planes
+    in `sides` evenly turned directions. It lies at most 1/cos(180°/sides) - 1 of the hull's size outside
+    it (0.1 % for 72 sides), and keeps a great quake's polygon within IPAWS's 100 points."""
+    if len(hull) <= sides:
+        return hull
+    normals = [(math.cos(2 * math.pi * i / sides), math.sin(2 * math.pi * i / sides)) for i in range(sides)]
+    offsets = [max(nx * x + ny * y for x, y in hull) for nx, ny in normals]
+    det = math.sin(2 * math.pi / sides)  # the same for every pair of neighbouring directions
+    vertices = []
+    for i in range(sides):
+        (a1, b1), c1 = normals[i], offsets[i]
+        (a2, b2), c2 = normals[(i + 1) % sides], offsets[(i + 1) % sides]
+        vertices.append(((c1 * b2 - c2 * b1) / det, (a1 * c2 - a2 * c1) / det))
+    return vertices
+
+
 def strong_shaking_ring(contours: list[Contour], extent: tuple[float, float, float, float] | None) -> list[Point]:
     """A closed ring (lon, lat) around all shaking of MMI VI or more, [] when there is none.
 
@@ -146,14 +165,15 @@ def strong_shaking_ring(contours: list[Contour], extent: tuple[float, float, flo
     its VI line and the grid edge between that line's ends, both inside the hull, so the hull holds the whole
     area: it may include some weaker shaking between two strong patches, never leaves strong shaking out
     (bar the grid's very corner, which a ShakeMap's extent is chosen to keep weak), and is always a valid,
-    simple polygon, as Google requires. When the whole grid is VI or more there is no VI line: the grid's extent.
+    simple polygon, as Google requires; a hull of more than 72 vertices becomes the 72-gon around it. When the
+    whole grid is VI or more there is no VI line: the grid's extent.
     """
     if contours and extent and min(contour.level for contour in contours) > STRONG_MMI:
         west, south, east, north = extent
         hull = [(west, south), (east, south), (east, north), (west, north)]
     else:
-        hull = convex_hull([point for contour in contours if contour.level >= STRONG_MMI
-                            for line in contour.lines for point in line])
+        hull = outer_polygon(convex_hull([point for contour in contours if contour.level >= STRONG_MMI
+                                          for line in contour.lines for point in line]))
     return hull + hull[:1] if hull else []
 
 

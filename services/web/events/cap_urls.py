@@ -20,7 +20,7 @@ from django.utils.http import http_date, quote_etag
 from events.cap import (
     CAP_MIME, NOT_XML, cap_url, flood_cap, flood_identifier, flood_page, quake_cap, quake_identifier,
 )
-from events.feed_http import MAX_AGE_SECONDS, FeedParams, feed_validators, feed_view
+from events.feed_http import MAX_AGE_SECONDS, MAX_ITEMS, FeedParams, feed_validators, feed_view
 from events.ids import FLOOD_ID_PATTERN, SHAKE_ID_PATTERN, SOURCE_TYPE_PATTERN, flood_id_problem, shake_id_problem
 from events.models import Earthquake, Flood
 from events.summary import absolute, flood_summary, quake_summary
@@ -128,12 +128,14 @@ def cap_index(request: HttpRequest, params: FeedParams) -> HttpResponse:
     last_modified = max(moments) if moments else None
 
     def render() -> HttpResponse:
-        rows = [*quakes.prefetch_related("reports"), *floods.prefetch_related("reports")]
+        rows = [*quakes.prefetch_related("reports")[:MAX_ITEMS], *floods.prefetch_related("reports")[:MAX_ITEMS]]
         rows.sort(key=lambda row: (row.published_at, row.time), reverse=True)
-        body = cap_index_xml(rows, params.language, absolute(request.get_full_path()), last_modified)
+        body = cap_index_xml(rows[:MAX_ITEMS], params.language, absolute(request.get_full_path()), last_modified)
         return HttpResponse(body, content_type=ATOM_MIME)
 
-    return _conditional(request, etag, last_modified, render)
+    response = _conditional(request, etag, last_modified, render)
+    response["Content-Language"] = params.language
+    return response
 
 
 urlpatterns = [
