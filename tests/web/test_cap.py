@@ -123,6 +123,8 @@ def fetch_cap(client, schema, identifier: str) -> ET.Element:
     assert response.status_code == 200, response.content[:200]
     assert response["Content-Type"] == "application/cap+xml"
     schema.validate(response.content)  # raises with the reason when invalid
+    checked = capvalidator.validate_cap_message(response.content, strict=False)  # also its date checks
+    assert checked.passed, checked.message
     return ET.fromstring(response.content)
 
 
@@ -476,4 +478,5 @@ def test_cap_atom_lists_every_published_alert_newest_first_with_its_cap_link(cli
     file_url = "/realtime/cap/inasafe-realtime-flood-2026112805-6-rw.xml"
     etag = client.get(file_url)["ETag"]
     assert client.get(file_url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.post(file_url).status_code == 405 and client.post("/realtime/feeds/cap.atom").status_code == 405
     assert client.get("/realtime/feeds/cap.atom?days=nope").status_code == 400

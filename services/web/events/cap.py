@@ -62,8 +62,8 @@ NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]") 
 
 TEXTS = {
     "en": {
-        "earthquake": "Earthquake", "flood": "Flood", "report": "Impact report", "map": "Flood map",
-        "pdf": "Impact report", "lang": "English", "jakarta": "DKI Jakarta",
+        "earthquake": "Earthquake", "flood": "Flood", "map": "Flood map",
+        "pdf": "Impact report", "jakarta": "DKI Jakarta",
         "quake": "Magnitude {mag} earthquake at {time} UTC, {where}, depth {depth} km.",
         "alert": "PAGER alert level: {level}.", "fatalities": "Estimated fatalities: {range}.",
         "exposure": "People exposed by shaking intensity (MMI): {classes}.",
@@ -73,8 +73,8 @@ TEXTS = {
         "affected": "People affected: {count}.", "displaced": "People displaced: {count}.",
     },
     "id": {
-        "earthquake": "Gempabumi", "flood": "Banjir", "report": "Laporan dampak", "map": "Peta banjir",
-        "pdf": "Laporan dampak", "lang": "bahasa Indonesia", "jakarta": "DKI Jakarta",
+        "earthquake": "Gempabumi", "flood": "Banjir", "map": "Peta banjir",
+        "pdf": "Laporan dampak", "jakarta": "DKI Jakarta",
         "quake": "Gempabumi magnitudo {mag} pada {time} UTC, {where}, kedalaman {depth} km.",
         "alert": "Tingkat peringatan PAGER: {level}.", "fatalities": "Perkiraan kematian: {range}.",
         "exposure": "Penduduk terpapar menurut intensitas guncangan (MMI): {classes}.",

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, re_path, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_safe
 
 from events.cap import (
     CAP_MIME, NOT_XML, cap_url, flood_cap, flood_identifier, flood_page, quake_cap, quake_identifier,
@@ -67,6 +68,7 @@ def _conditional(request: HttpRequest, etag: str, last_modified: datetime | None
     return _stamp(answer if answer is not None else render(), etag, last_modified)
 
 
+@require_safe
 def cap_file(request: HttpRequest, identifier: str) -> HttpResponse:
     """One CAP file. Its ETag is its own bytes' hash: a replaced PDF changes the digest, hence the file."""
     row = published_version(identifier)
