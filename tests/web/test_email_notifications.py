@@ -6,16 +6,13 @@ runs (events.dispatch, events.tasks); what arrives at the SMTP server is parsed 
 
 from __future__ import annotations
 
-import email
 import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone as dt_timezone
-from email.policy import default as email_policy
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -26,33 +23,12 @@ from events.models import Delivery, Earthquake, EarthquakeReport, Flood, FloodRe
 from events.tasks import plan_and_send, sweep_notifications
 from inasafe_web.celery import app
 from servers import WEB, ensure_web_catalog, free_port, web_env
+from smtp_inbox import attachments, smtp_server, subject
 
 ensure_web_catalog()
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message; some recipients can be refused with a given reply."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], bytes]] = []
-        self.refuse: dict[str, str] = {}
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(content, policy=email_policy)
-                for recipients, content in self.messages if address in recipients]
 
 
 @pytest.fixture
@@ -69,11 +45,8 @@ def smtp_port(settings, tmp_path):
 
 @pytest.fixture
 def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server(smtp_port) as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -141,18 +114,8 @@ def deliver(kind: str, pk: int) -> list[int]:
     return ids
 
 
-def subject(message) -> str:
-    """The Subject unfolded: Django folds a long encoded subject onto a continuation line, whose leading
-    whitespace RFC 5322 makes insignificant (Python's parser keeps one space of it)."""
-    return message["Subject"].strip()
-
-
 def body(message, subtype: str) -> str:
     return message.get_body(preferencelist=(subtype,)).get_content()
-
-
-def attachments(message) -> list[tuple[str, str, bytes]]:
-    return [(part.get_filename(), part.get_content_type(), part.get_content()) for part in message.iter_attachments()]
 
 
 # --- the message ----------------------------------------------------------------------------------------
@@ -191,6 +154,7 @@ def test_initial_version_mail_in_each_subscribers_language(inbox):
     text, html = body(message, "plain"), body(message, "html")
     assert f"{wib:%H:%M} WIB" in text and "Magnitudo: 7,6" in text and "Kedalaman: 10 km" in text
     assert "1.500.000" in text and "12.400" in text and "Tingkat peringatan: MERAH" in text
+    assert "Perkiraan korban jiwa: 1.000 - 10.000" in text  # the processor's range in Indonesian separators
     assert "Berhenti berlangganan" in text and '<html lang="id">' in html
     [(name, mime, content)] = attachments(message)
     assert name == f"{event.shake_id}-initial-id.pdf"
@@ -311,14 +275,9 @@ def test_smtp_down_is_retried_later_and_delivered_once_it_is_up(smtp_port):
     assert 50 < wait <= 60  # the first retry a minute later
     assert list(dispatch.due()) == []  # not before then
 
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with smtp_server(smtp_port) as handler:
         [due] = dispatch.due(now=timezone.now() + timedelta(seconds=61))
         dispatch.attempt(due.pk)
-    finally:
-        controller.stop()
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 2)
     assert len(handler.to("en@example.org")) == 1
@@ -378,6 +337,7 @@ def test_flood_mail_in_indonesian_with_its_report(inbox):
     text = body(message, "plain")
     assert "158" in text and "3 dipantau" in text and "12.340" in text and "2.100" in text and "41" in text
     assert f"{when + timedelta(hours=7):%H:%M} WIB" in text
+    assert f"https://realtime.example.org/realtime/flood/{flood.event_id}/" in text
     [(name, _mime, content)] = attachments(message)
     assert name == f"{flood.event_id}-id.pdf" and content == pdf("id", "flood")
 

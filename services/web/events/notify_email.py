@@ -8,6 +8,7 @@ recipient or the message is final (sending the same message again cannot succeed
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -70,6 +71,13 @@ def number(value: float | int, decimals: int = 0) -> str:
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
+def number_range(text: str | None) -> str | None:
+    """The processor's "1,000 - 10,000" with the active language's separators ("1.000 - 10.000")."""
+    if text is None or not re.fullmatch(r"[\d,]+( - [\d,]+)?", text):
+        return text
+    return " - ".join(number(int(part.replace(",", ""))) for part in text.split(" - "))
+
+
 def unsubscribe_url(subscriber: Subscriber) -> str:
     return absolute(reverse("subscribe-unsubscribe", kwargs={"token": subscriber.token}))
 
@@ -89,6 +97,7 @@ def quake_context(summary: QuakeSummary, language: str) -> dict:
         "longitude": number(summary.longitude, 2),
         "where": summary.where(language),
         "alert_word": summary.alert_word(language),
+        "fatalities": number_range(summary.fatalities_range),
         "mmi": summary.mmi_roman,
         "exposure": exposure,
         "feeds": [absolute(path) for path in FEEDS["earthquake"]],
@@ -105,7 +114,7 @@ def flood_context(summary: FloodSummary) -> dict:
         "affected": count(summary.affected), "displaced": count(summary.displaced),
         "flooded_rw": count(summary.flooded_rw), "caution_rw": count(summary.caution_rw),
         "villages": count(summary.villages),
-        "detail_url": absolute(reverse("flood-list")),
+        "detail_url": absolute(reverse("flood-detail", kwargs={"event_id": summary.event_id})),
         "feeds": [absolute(path) for path in FEEDS["flood"]],
     }
 

@@ -54,7 +54,9 @@ def magnitude_problem(value: float) -> str | None:
 
 
 def alert_problem(value: str) -> str | None:
-    return None if value in ALERT_LEVELS else gettext("The alert level must be one of %(levels)s.") % {"levels": ", ".join(ALERT_LEVELS)}
+    if value in ALERT_LEVELS:
+        return None
+    return gettext("The alert level must be one of %(levels)s.") % {"levels": ", ".join(ALERT_LEVELS)}
 
 
 def hazards_preferences(hazards) -> dict[str, bool]:
