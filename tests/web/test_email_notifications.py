@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -40,6 +41,7 @@ def smtp_port(settings, tmp_path):
     settings.SITE_URL = "https://realtime.example.org"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DEFAULT_FROM_EMAIL = "InaSAFE Realtime <realtime@example.org>"
+    cache.clear()  # the confirmation cool-down lives in the cache
     return port
 
 
@@ -403,6 +405,13 @@ def test_subscribing_again_reveals_nothing_and_changes_nothing_until_confirmed(i
 
     tampered = link.replace("p=", "p=x")
     assert Client().get(tampered).status_code == 404
+
+
+@pytest.mark.django_db
+def test_one_confirmation_mail_per_address_in_ten_minutes(inbox):
+    answers = [Client().post("/realtime/subscribe/", {**FORM, "email": "twice@example.org"}) for _ in range(3)]
+    assert {(answer.status_code, answer["Location"]) for answer in answers} == {(302, "/realtime/subscribe/sent/")}
+    assert len(inbox.to("twice@example.org")) == 1
 
 
 @pytest.mark.django_db

@@ -362,3 +362,28 @@ def test_addwebhook_says_what_is_wrong_in_one_line(tmp_path):
                          cwd=WEB, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == ["CommandError: bad --secret: the secret after whsec_ must be base64"]
+
+
+# --- the admin ---------------------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_the_delivery_log_and_never_the_secret(admin_client, receiver):
+    hook = add_webhook(receiver.url)
+    receiver.script = [(503, {})]
+    [delivery] = deliver("earthquake", published_quake().pk)
+    secret_body = SECRET.removeprefix("whsec_")
+    for path in ("/admin/events/delivery/", f"/admin/events/delivery/{delivery.pk}/change/",
+                 "/admin/events/webhook/", f"/admin/events/webhook/{hook.pk}/change/"):
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert secret_body not in response.content.decode(), path
+    listing = admin_client.get("/admin/events/delivery/").content.decode()
+    assert "HTTP 503 from 127.0.0.1" in listing and f"webhook {hook.pk} (127.0.0.1)" in listing
+    # Saving the form with the secret left blank keeps it; a bad new one is refused.
+    form = {"url": receiver.url, "secret": "", "min_alert": "orange", "earthquakes": "on", "active": "on"}
+    assert admin_client.post(f"/admin/events/webhook/{hook.pk}/change/", form).status_code == 302
+    hook.refresh_from_db()
+    assert (hook.secret, hook.min_alert) == (SECRET, "orange")
+    response = admin_client.post(f"/admin/events/webhook/{hook.pk}/change/", {**form, "secret": "whsec_short"})
+    assert response.status_code == 200 and "must" in response.content.decode()
+    assert admin_client.post(f"/admin/events/delivery/{delivery.pk}/change/", {}).status_code == 403  # read-only

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 ALERT_LABELS = [("green", _("Green and above (every estimate)")), ("yellow", _("Yellow and above")),
                 ("orange", _("Orange and above")), ("red", _("Red only"))]
+CONFIRM_COOLDOWN = 600  # seconds between two confirmation mails to one address
 HAZARD_LABELS = [("earthquake", _("Earthquakes")), ("flood", _("Jakarta floods"))]
 
 
@@ -86,21 +88,34 @@ def invalid_link(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
-    form = SubscribeForm(request.POST or None, initial={"language": translation.get_language()})
+    form = SubscribeForm(request.POST if request.method == "POST" else None,
+                         initial={"language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
-        preferences = form.preferences()
-        subscriber, blob = subscriptions.request_subscription(form.cleaned_data["email"], preferences)
-        confirm_url = absolute(reverse("subscribe-confirm", kwargs={"token": subscriber.token}))
-        confirm_url += "?" + urlencode({"p": blob})
-        try:
-            confirmation_message(subscriber, confirm_url, preferences["language"]).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - the mail server is down: say so, the visitor retries later
-            logger.warning("confirmation mail not sent (%s: %s)", type(exc).__name__, exc)
+        if not send_confirmation(form):
             form.add_error(None, _("We could not send the confirmation email just now. Please try again later."))
             return render(request, "events/subscribe_form.html", {"section": "subscribe", "form": form}, status=503)
         return redirect("subscribe-sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "events/subscribe_form.html", {"section": "subscribe", "form": form}, status=status)
+
+
+def send_confirmation(form: SubscribeForm) -> bool:
+    """Mail the confirmation link; False when the mail server failed. An address is mailed at most once per
+    CONFIRM_COOLDOWN (per web process), so the public form cannot be used to flood someone's inbox; the page
+    answers the same either way."""
+    preferences = form.preferences()
+    subscriber, blob = subscriptions.request_subscription(form.cleaned_data["email"], preferences)
+    if not cache.add(f"subscribe-confirmation:{subscriber.pk}", True, CONFIRM_COOLDOWN):
+        return True
+    confirm_url = absolute(reverse("subscribe-confirm", kwargs={"token": subscriber.token}))
+    confirm_url += "?" + urlencode({"p": blob})
+    try:
+        confirmation_message(subscriber, confirm_url, preferences["language"]).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - the mail server is down: say so, the visitor retries later
+        cache.delete(f"subscribe-confirmation:{subscriber.pk}")
+        logger.warning("confirmation mail not sent (%s: %s)", type(exc).__name__, exc)
+        return False
+    return True
 
 
 @never_cache

@@ -79,3 +79,23 @@ def sweep_notifications() -> None:
         dispatch.plan(kind, pk)
     for delivery_id in dispatch.due().values_list("pk", flat=True):
         send_delivery.apply_async((delivery_id,))
+
+
+# --- operators (events.operator_alerts) ---------------------------------------------------------------------
+
+
+@shared_task(name="events.tasks.watch_processor", ignore_result=True)
+def watch_processor() -> None:
+    """Beat: email the admins once when the processor falls silent, once when it answers again."""
+    from events import operator_alerts
+
+    operator_alerts.watch_processor()
+    operator_alerts.resend_unsent()
+
+
+@shared_task(name="events.tasks.record_event_failure", ignore_result=True)
+def record_event_failure(hazard: str, event_id: str, reason: str, source_type: str = "") -> None:
+    """Sent by the processor (by name, to this queue) when it gives up on an event: mail the admins once."""
+    from events import operator_alerts
+
+    operator_alerts.event_failed(str(hazard), str(event_id), str(reason), str(source_type or ""))

@@ -42,6 +42,11 @@ app.conf.update(
             "schedule": settings.NOTIFY_SWEEP_SECONDS,
             "options": {"queue": settings.WEB_QUEUE, "expires": settings.NOTIFY_SWEEP_SECONDS},
         },
+        "watch-processor": {  # emails the admins once per outage (PROCESSOR_SILENT_MINUTES) and when it ends
+            "task": "events.tasks.watch_processor",
+            "schedule": settings.PROCESSOR_CHECK_SECONDS,
+            "options": {"queue": settings.WEB_QUEUE, "expires": settings.PROCESSOR_CHECK_SECONDS},
+        },
     },
 )
 app.autodiscover_tasks()

@@ -168,6 +168,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "InaSAFE Realtime <realtime@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[InaSAFE Realtime] "  # mail_admins (events.operator_alerts); Django says "[Django] "
 # Operators who get "processor silent" and "event failed" emails: "Name <a@b>, c@d".
 ADMINS = [(address.split("<")[0].strip() or address.strip(), address.split("<")[-1].rstrip(">").strip())
           for address in os.environ.get("REALTIME_ADMINS", "").split(",") if address.strip()]
