@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
@@ -168,14 +168,6 @@ def earthquakes_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
     return serve_feed(request, params.quakes(), params, "earthquakes.atom", render)
 
 
-def _flood_page(event_id: str) -> str:
-    """The flood's detail page when the site has one, else the flood list."""
-    try:
-        return absolute(reverse("flood-detail", kwargs={"event_id": event_id}))
-    except NoReverseMatch:
-        return absolute(reverse("flood-list"))
-
-
 @feed_view
 def floods_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
     def render(rows: list[Flood], updated: datetime | None) -> HttpResponse:
@@ -186,7 +178,7 @@ def floods_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
             for row in rows:
                 summary = flood_summary(row)
                 feed.add_item(
-                    title=summary.title(params.language), link=_flood_page(row.event_id), description=None,
+                    title=summary.title(params.language), link=absolute(reverse("flood-detail", kwargs={"event_id": row.event_id})), description=None,
                     summary_text=flood_text(summary, params.language),
                     unique_id=_tag("flood", row.event_id),
                     pubdate=row.published_at, updateddate=row.published_at,
