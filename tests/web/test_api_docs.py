@@ -93,6 +93,13 @@ def test_every_operation_has_a_summary_and_a_description(schema):
     summaries = {(path, method): operation["summary"] for path, method, operation in operations}
     assert summaries[(API + "earthquake/", "get")] == "List earthquakes, newest first"
     assert "processor" in summaries[(API + "earthquake/", "post")]
+    filters = {parameter["name"]: parameter.get("description", "")
+               for parameter in schema["paths"][API + "earthquake/"]["get"]["parameters"]}
+    assert {"min_magnitude", "max_magnitude", "min_depth", "max_depth", "min_time", "max_time", "since_last_days",
+            "since_last_hours", "location_description", "in_bbox", "page"} <= set(filters)
+    for name, description in filters.items():
+        assert len(description) >= 10, name  # each filter says what it takes
+    assert "km" in filters["min_depth"] and "min_lon,min_lat,max_lon,max_lat" in filters["in_bbox"]
 
 
 def test_schema_shows_shake_grid_as_an_upload_and_its_url_in_answers(schema):

@@ -98,18 +98,20 @@ def _query(name: str, kind, description: str) -> OpenApiParameter:
 
 
 EARTHQUAKE_PARAMETERS = [
-    _query("min_depth", OpenApiTypes.NUMBER, "km"),
-    _query("max_depth", OpenApiTypes.NUMBER, "km"),
-    _query("min_magnitude", OpenApiTypes.NUMBER, ""),
-    _query("max_magnitude", OpenApiTypes.NUMBER, ""),
-    _query("min_time", OpenApiTypes.DATETIME, "ISO 8601; naive means UTC"),
-    _query("max_time", OpenApiTypes.DATETIME, "ISO 8601; naive means UTC"),
-    _query("since_last_days", OpenApiTypes.NUMBER, "events in the last N days"),
-    _query("since_last_hours", OpenApiTypes.NUMBER, "events in the last N hours"),
-    _query("location_description", OpenApiTypes.STR, "case-insensitive substring"),
-    _query("in_bbox", OpenApiTypes.STR, "min_lon,min_lat,max_lon,max_lat"),
+    _query("min_depth", OpenApiTypes.NUMBER, "Shallowest hypocentre depth, in km."),
+    _query("max_depth", OpenApiTypes.NUMBER, "Deepest hypocentre depth, in km."),
+    _query("min_magnitude", OpenApiTypes.NUMBER, "Smallest magnitude, e.g. 5."),
+    _query("max_magnitude", OpenApiTypes.NUMBER, "Largest magnitude."),
+    _query("min_time", OpenApiTypes.DATETIME, "Earliest origin time, ISO 8601 (a date or a date-time; without an "
+                                              "offset it is UTC), e.g. 2018-02-20T00:00+07:00."),
+    _query("max_time", OpenApiTypes.DATETIME, "Latest origin time, ISO 8601 as for min_time."),
+    _query("since_last_days", OpenApiTypes.NUMBER, "Only earthquakes of the last N days (0 to 36500)."),
+    _query("since_last_hours", OpenApiTypes.NUMBER, "Only earthquakes of the last N hours."),
+    _query("location_description", OpenApiTypes.STR, "A part of BMKG's place name, any case, e.g. Sulawesi."),
+    _query("in_bbox", OpenApiTypes.STR, "Epicentres inside min_lon,min_lat,max_lon,max_lat (WGS 84 degrees), "
+                                        "e.g. 118.7,-6.2,125.4,2.1."),
 ]
 FLOOD_PARAMETERS = [
-    _query("event_id", OpenApiTypes.STR, "exact flood id"),
-    _query("interval", OpenApiTypes.INT, "hours"),
+    _query("event_id", OpenApiTypes.STR, "One flood by its id, e.g. 2017022105-6-rw."),
+    _query("interval", OpenApiTypes.INT, "Hours the report covers: 1, 3 or 6."),
 ]
