@@ -6,9 +6,11 @@ runs (events.dispatch, events.tasks); what arrives at the SMTP server is parsed 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlsplit
 
@@ -21,10 +23,11 @@ from django.utils import timezone, translation
 
 from events import dispatch, notify_email
 from events.models import Delivery, Earthquake, EarthquakeReport, Flood, FloodReport, Subscriber
-from events.tasks import plan_and_send, sweep_notifications
+from events.tasks import plan_and_send, send_delivery, sweep_notifications
 from inasafe_web.celery import app
 from servers import WEB, ensure_web_catalog, free_port, web_env
-from smtp_inbox import attachments, smtp_server, subject
+from aiosmtpd.controller import Controller
+from smtp_inbox import Inbox, attachments, smtp_server, subject
 
 ensure_web_catalog()
 
@@ -283,6 +286,44 @@ def test_smtp_down_is_retried_later_and_delivered_once_it_is_up(smtp_port):
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 2)
     assert len(handler.to("en@example.org")) == 1
+
+
+class HeldInbox(Inbox):
+    """Holds the first message's DATA until released: a send still in progress."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrived, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.arrived.is_set():
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_being_sent_is_not_sent_again_by_a_second_task(smtp_port):
+    """plan_and_send and a sweep can both queue the same due delivery; a worker with several processes runs
+    both at once. The second attempt must leave a row another attempt has claimed."""
+    subscriber("en@example.org")
+    [delivery_id] = dispatch.plan("earthquake", quake().pk)
+    handler = HeldInbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        first = threading.Thread(target=send_delivery, args=(delivery_id,))  # the task's body, in a thread
+        first.start()
+        assert handler.arrived.wait(30)  # the first attempt is inside SMTP DATA
+        send_delivery(delivery_id)  # the same task queued again (by the sweep) runs meanwhile
+        handler.release.set()
+        first.join(30)
+    finally:
+        handler.release.set()
+        controller.stop()
+    assert len(handler.messages) == 1
+    row = Delivery.objects.get(pk=delivery_id)
+    assert (row.status, row.attempts) == ("sent", 1)
 
 
 @pytest.mark.django_db

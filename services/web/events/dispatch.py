@@ -88,13 +88,16 @@ def due(now=None):
     return Delivery.objects.filter(status__in=("pending", "failed"), next_attempt_at__lte=now)
 
 
-def attempt(delivery_id: int) -> Delivery | None:
-    """One attempt on a due delivery, with the bookkeeping. Rows already sent or given up are left alone."""
+def attempt(delivery_id: int, due_only: bool = False) -> Delivery | None:
+    """One attempt on a delivery, with the bookkeeping. Rows already sent or given up are left alone; with
+    due_only (the tasks), so is a row not due, which is how two tasks queued for one row send it once."""
     from events import notify_email, webhooks
 
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update().filter(pk=delivery_id, status__in=("pending", "failed"))
-                    .select_related("subscriber", "webhook", "earthquake", "flood").first())
+        rows = Delivery.objects.select_for_update().filter(pk=delivery_id, status__in=("pending", "failed"))
+        if due_only:  # a row another attempt has claimed (its next attempt pushed ahead) is left to that one
+            rows = rows.filter(next_attempt_at__lte=timezone.now())
+        delivery = rows.select_related("subscriber", "webhook", "earthquake", "flood").first()
         if delivery is None:
             return None
         # Claim it: a concurrent sweep skips a row whose next attempt is in the future.

@@ -63,7 +63,7 @@ def send_delivery(delivery_id: int) -> None:
     """One attempt; a failure that wants a quick retry is queued again, a later one is left to the sweep."""
     from events import dispatch
 
-    delivery = dispatch.attempt(delivery_id)
+    delivery = dispatch.attempt(delivery_id, due_only=True)
     if delivery is not None and delivery.status == "failed":
         wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
         if wait <= SHORT_RETRY:
