@@ -46,6 +46,9 @@ PADANG_EXPOSURE = {"I": 0.0, "II": 0.0, "III": 1200.4, "IV": 25000.0, "V": 31000
                    "VII": 420000.6, "VIII": 61234.0, "IX": 0.0, "X": 0.0}
 
 
+DEFAULT_IMPACT = dict(fatality_range="100 - 1,000", place="Padang", distance=91.2, direction="W", max_mmi=8.1,
+                      exposure=PADANG_EXPOSURE)
+
 # Shake ids in BMKG's forms (the URL converters accept nothing else); the tests name them by label.
 SHAKE_IDS = {
     "A": "20261128101500", "Acor": "20261128101458_24_-00900_0994000_20261128101458", "B": "20261126000000",
@@ -57,9 +60,7 @@ LABELS = {shake_id: label for label, shake_id in SHAKE_IDS.items()}
 
 def quake(label: str, source_type: str, magnitude: float, time: datetime, alert: str | None,
           published: datetime | None, **impact) -> Earthquake:
-    values = dict(fatality_range="100 - 1,000", place="Padang", distance=91.2, direction="W", max_mmi=8.1,
-                  exposure=PADANG_EXPOSURE)
-    values.update(impact)
+    values = {**DEFAULT_IMPACT, **impact}
     event = Earthquake.objects.create(
         shake_id=SHAKE_IDS[label], source_type=source_type, magnitude=magnitude, time=time, depth=24.0,
         longitude=99.4, latitude=-0.9, location_description="Southern Sumatra, Indonesia",
@@ -408,3 +409,54 @@ def test_flood_atom(client, floods, now):
     assert indonesian.entries[0].title == \
         f"Banjir Jakarta {stamp:%Y-%m-%d %H:%M} UTC – 158 RW tergenang – 12.340 terdampak"
     assert "Terdampak: 12.340." in indonesian.entries[0].summary
+
+
+@pytest.mark.slow
+def test_feeds_over_http_read_by_feedparser_and_geopandas(tmp_path):
+    """gunicorn serving versions the processor's way (Basic-auth pushes, impact last); feedparser polls with the
+    validators it was given, GDAL reads the GeoJSON from the URL."""
+    import requests
+
+    from servers import web_app
+
+    pusher = ("test@realtime.inasafe.org", "t3st-pass")
+    origin = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    shake_ids = {"initial": "20261128101500", "corrected": "20261128101458_24_-00900_0994000_20261128101458"}
+
+    def push(base: str, source_type: str, magnitude: float, impact: dict | None = None) -> int:
+        api = f"{base}/realtime/api/v1/"
+        body = {"shake_id": shake_ids[source_type], "source_type": source_type, "magnitude": magnitude,
+                "depth": 24.0, "time": origin.isoformat(), "location_description": "Southern Sumatra",
+                "location": {"type": "Point", "coordinates": [99.4, -0.9]}}
+        if impact is None:
+            return requests.post(f"{api}earthquake/", json=body, auth=pusher, timeout=30).status_code
+        return requests.put(f"{api}earthquake/{shake_ids[source_type]}/{source_type}/", json={**body, "impact": impact},
+                            auth=pusher, timeout=30).status_code
+
+    with web_app(tmp_path, user=pusher) as base:
+        url = f"{base}/realtime/feeds/earthquakes.atom"
+        assert push(base, "initial", 7.6) == 201
+        assert feedparser.parse(url).entries == []  # no impact yet: not published
+        assert push(base, "initial", 7.6, quake_impact("red", **DEFAULT_IMPACT)) == 200
+
+        first = feedparser.parse(url)
+        assert first.status == 200 and not first.bozo
+        assert [entry.title for entry in first.entries] == ["M 7.6 – 91 km W of Padang – RED"]
+        assert feedparser.parse(url, etag=first.etag).status == 304
+        assert feedparser.parse(url, modified=first.modified).status == 304
+        assert feedparser.parse(f"{url}?lang=id", etag=first.etag).entries[0].title == \
+            "M 7.6 – 91 km Barat Padang – MERAH"
+
+        frame = geopandas.read_file(f"{base}/realtime/feeds/earthquakes.geojson")
+        assert list(frame["mag"]) == [7.6] and list(frame["alert"]) == ["red"]
+        assert int(frame["time"][0]) == ms(origin)
+
+        assert push(base, "corrected", 7.5) == 201
+        assert push(base, "corrected", 7.5, quake_impact("orange", **DEFAULT_IMPACT)) == 200
+        second = feedparser.parse(url, etag=first.etag, modified=first.modified)
+        assert second.status == 200 and second.etag != first.etag
+        assert [entry.title for entry in second.entries] == \
+            ["M 7.5 – 91 km W of Padang – ORANGE", "M 7.6 – 91 km W of Padang – RED"]
+        response = requests.get(url, timeout=30)
+        assert response.headers["Cache-Control"] == "public, max-age=60"
+        assert response.headers["ETag"] == second.etag
