@@ -165,7 +165,7 @@ def test_the_detail_page_tells_what_the_report_tells(pusher, client, document, s
     assert "Use caution unknown depth 3 not counted" in text
 
     # villages, most affected first, title case as the report writes them
-    names = re.findall(r'<td class="name">(.*?)</td>', html)
+    names = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'<td class="name">(.*?)</td>', html)]
     assert len(names) == 90 and names[:3] == ["Ancol", "Cengkareng Timur", "Sunter Jaya"]
     first = document["villages"][0]
     assert f"Ancol Low 3 {en(rounded(first['affected']))} {en(rounded(first['displaced']))}" in text
@@ -199,7 +199,11 @@ def test_the_detail_page_tells_what_the_report_tells(pusher, client, document, s
     assert (drawn.count("low"), drawn.count("medium"), drawn.count("use_caution"), drawn.count("high")) == \
         (states.count(2), states.count(3), states.count(1), 0)
     assert html.count('class="village-dot"') == 6 and ">Ancol</text>" in html
-    assert 'class="land"' in html
+    # framed on the RWs: every outline starts inside the view box, and a scale bar of a round length
+    width, height = map(float, re.search(r'class="map flood-map" viewBox="0 0 (\d+) (\d+)"', html).groups())
+    starts = [tuple(map(float, m)) for m in re.findall(r'class="rw-area[^"]*" d="M(-?\d+) (-?\d+)', html)]
+    assert len(starts) == 161 and all(0 <= x <= width and 0 <= y <= height for x, y in starts)
+    assert re.search(r'<g class="scale-bar"><path d="[^"]+"/><text [^>]+>(0.5|1|2|5|10|20) km</text></g>', html)
 
 
 def test_the_list_links_each_flood_to_its_page(pusher, client, document):

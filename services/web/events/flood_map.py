@@ -1,32 +1,40 @@
-"""The flood page's map: the snapshot's RWs coloured by flood class over Jakarta's coast, as inline SVG.
+"""The flood page's map: the snapshot's RWs coloured by flood class, as inline SVG, with a scale bar.
 
 It reads the snapshot the processor uploaded with the flood (Flood.flood_data, PetaBencana's GeoJSON): the
-same polygons and states the report's map draws. The web app has no kelurahan boundaries (they live in the
-processor's analysis data), so the land and the RWs are the whole map; the most affected villages are named
-at the middle of their flooded RWs, as the report's map marks them. Anything in the stored text may be
-hostile: a part that is not a polygon of finite lon/lat numbers is left out, never a 500.
+same polygons and states the report's map draws, framed on the flooded RWs. The web app has no kelurahan
+boundaries (they live in the processor's analysis data) and its coastline (events/static/events/geo, simplified
+by 0.02°, about 2 km) is too coarse at a city's scale: it cut through Jakarta's northern RWs, so the map draws
+none; the most affected villages are named at the middle of their flooded RWs, as the report's map marks them.
+Anything in the stored text may be hostile: a part that is not a polygon of finite lon/lat numbers near
+Jakarta is left out, never a 500.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rest_framework.exceptions import ValidationError
 
-from events.maps import Bounds, Frame, bounds_of, finite, frame, land_path, path_data, units
+from events.maps import Bounds, Frame, bounds_of, finite, frame, path_data, units
 from events.page_maps import Box, Label, place_label
 from events.uploads import flood_state, loads_json, snapshot_features
 
 logger = logging.getLogger(__name__)
 
-JAKARTA: Bounds = (106.68, -6.38, 106.98, -6.08)  # DKI Jakarta's mainland with a margin of sea
+JAKARTA: Bounds = (106.68, -6.38, 106.98, -6.08)  # DKI Jakarta's mainland: the frame when no RW is drawn
+NEAR = 0.5  # degrees around JAKARTA: an RW beyond is not Jakarta's and is left out
 MAP_WIDTH = 1000
-MAX_SPAN = 1.0  # degrees: RWs of Jakarta beyond this from it are not Jakarta's; the frame stays on the city
-PAD = 0.01  # degrees around the flooded RWs
+MIN_SPAN = 0.06  # degrees (about 7 km): one flooded RW is shown among its neighbourhood, not filling the map
+PAD = 0.05  # of the flooded RWs' span, on each side
+ASPECT = (0.8, 1.4)  # width / height the frame is widened or heightened into
+KM_PER_DEGREE = 111.32  # of latitude; of longitude times cos(latitude)
+SCALE_STEPS_KM = (0.5, 1, 2, 5, 10, 20)
 MAX_POINTS = 400_000  # vertices drawn at most; a real snapshot of all Jakarta's RWs has about 300,000
 MAX_LABELS = 6
+PHONE_LABELS = 3  # a phone's map is a third as wide: its names are drawn larger, so fewer fit
 CLASS_OF_STATE = {4: "high", 3: "medium", 2: "low", 1: "use_caution"}  # realtime.flood.classes
 
 
@@ -40,11 +48,19 @@ class Area:
 
 
 @dataclass
+class ScaleBar:
+    d: str  # the bar with its end ticks
+    x: str  # where its label starts
+    y: str
+    label: str
+
+
+@dataclass
 class FloodMap:
     view_box: str
-    land: str
+    scale_bar: ScaleBar | None = None
     areas: list[Area] = field(default_factory=list)  # least severe first, so the worst are on top
-    labels: list[Label] = field(default_factory=list)
+    labels: list[tuple[Label, bool]] = field(default_factory=list)  # and whether a phone leaves it out
     dots: list[tuple[str, str]] = field(default_factory=list)
     has_snapshot: bool = False
 
@@ -112,17 +128,40 @@ def read_areas(text: str) -> list[_Feature] | None:
     return found
 
 
+def near_jakarta(area: _Feature) -> bool:
+    west, south, east, north = bounds_of([point for ring in area.rings for point in ring])
+    return west >= JAKARTA[0] - NEAR and east <= JAKARTA[2] + NEAR and south >= JAKARTA[1] - NEAR \
+        and north <= JAKARTA[3] + NEAR
+
+
+def _widen(low: float, high: float, span: float) -> tuple[float, float]:
+    """low..high grown about its middle to at least span."""
+    grow = max(0.0, span - (high - low)) / 2
+    return low - grow, high + grow
+
+
 def map_bounds(areas: list[_Feature]) -> Bounds:
-    """Jakarta, widened to the flooded RWs when they lie near it."""
-    lons = [lon for area in areas for ring in area.rings for lon, _ in ring]
-    lats = [lat for area in areas for ring in area.rings for _, lat in ring]
-    if not lons:
+    """The RWs with a margin, at least MIN_SPAN across and within ASPECT; Jakarta when there are none."""
+    if not areas:
         return JAKARTA
-    west, south = min(min(lons) - PAD, JAKARTA[0]), min(min(lats) - PAD, JAKARTA[1])
-    east, north = max(max(lons) + PAD, JAKARTA[2]), max(max(lats) + PAD, JAKARTA[3])
-    if east - west > MAX_SPAN or north - south > MAX_SPAN:
-        return JAKARTA
+    west, south, east, north = bounds_of([point for area in areas for ring in area.rings for point in ring])
+    pad = max(east - west, north - south) * PAD
+    west, east = _widen(west - pad, east + pad, MIN_SPAN)
+    south, north = _widen(south - pad, north + pad, MIN_SPAN)
+    west, east = _widen(west, east, (north - south) * ASPECT[0])
+    south, north = _widen(south, north, (east - west) / ASPECT[1])
     return west, south, east, north
+
+
+def scale_bar(view: Frame) -> ScaleBar:
+    """A bar of a round length, about a fifth of the map wide, in its lower left corner."""
+    km_per_unit = KM_PER_DEGREE * math.cos(math.radians((view.north + view.south) / 2)) / view.scale
+    wanted = view.width / 5 * km_per_unit
+    km = max((step for step in SCALE_STEPS_KM if step <= wanted), default=SCALE_STEPS_KM[0])
+    margin, length, tick = view.width * 0.03, km / km_per_unit, 12
+    x, y = margin, view.height - margin
+    d = f"M{units(x)} {units(y - tick)}v{tick}h{units(length)}v{-tick}"
+    return ScaleBar(d, units(x), units(y - tick - 8), f"{km:g} km")
 
 
 def village_label(name: str) -> str:
@@ -146,10 +185,10 @@ def _centres(areas: list[_Feature], view: Frame) -> dict[str, tuple[float, float
 def flood_map(snapshot: str, villages: list[str]) -> FloodMap:
     """The map of a flood's snapshot; `villages` are the impact's, most affected first (named up to MAX_LABELS)."""
     areas = read_areas(snapshot) if snapshot else None
-    view = frame(map_bounds(areas or []), MAP_WIDTH)
-    drawn = FloodMap(view.view_box, land_path(view), has_snapshot=areas is not None)
+    visible = [area for area in areas or [] if near_jakarta(area)]
+    view = frame(map_bounds(visible), MAP_WIDTH)
+    drawn = FloodMap(view.view_box, scale_bar(view), has_snapshot=areas is not None)
     order = list(CLASS_OF_STATE.values())[::-1]  # use_caution, low, medium, high
-    visible = [area for area in areas or [] if view.overlaps(bounds_of([p for ring in area.rings for p in ring]))]
     for area in sorted(visible, key=lambda a: order.index(a.key)):
         d = "".join(path_data(view, ring, closed=True) for ring in area.rings)
         if d:
@@ -158,8 +197,8 @@ def flood_map(snapshot: str, villages: list[str]) -> FloodMap:
     named = [(centres[str(name).upper()], str(name)) for name in villages if str(name).upper() in centres]
     named = named[:MAX_LABELS]
     taken: list[Box] = [(x - 6, y - 6, x + 6, y + 6) for (x, y), _ in named]  # no name covers another's dot
-    for (x, y), name in named:  # most affected first: they get the best spots
+    for rank, ((x, y), name) in enumerate(named):  # most affected first: they get the best spots
         drawn.dots.append((units(x), units(y)))
         if label := place_label(x, y, village_label(name)[:40], taken, view):
-            drawn.labels.append(label)
+            drawn.labels.append((label, rank >= PHONE_LABELS))
     return drawn
