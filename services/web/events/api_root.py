@@ -40,7 +40,7 @@ def endpoint(request: Request, prefix: str, pattern: URLPattern) -> dict:
 
 class ApiRoot(APIView):
     """Earthquake and flood impact estimates published by InaSAFE Realtime. Every endpoint below can be read
-    without a key; "docs" is the interactive documentation, "schema" the OpenAPI 3 description.
+    without a key. The docs link opens the interactive documentation; the schema link is its OpenAPI 3 file.
     """
 
     permission_classes = [AllowAny]
