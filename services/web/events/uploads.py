@@ -39,7 +39,8 @@ ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotIm
 def _check_size(upload) -> None:
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise ValidationError(f"{upload.name!r} is {upload.size} bytes; the limit is {limit} (REALTIME_WEB_MAX_UPLOAD_MB)")
+        raise ValidationError(f"{upload.name!r} is {upload.size} bytes; the limit is {limit} "
+                              "(REALTIME_WEB_MAX_UPLOAD_MB)")
 
 
 def _head(upload, count: int) -> bytes:
@@ -137,7 +138,8 @@ def grid_file(upload):
         upload.seek(0)
     if root != GRID_ROOT:
         found = f"<{root}>" if root else "no element"
-        raise ValidationError(f"{upload.name!r} is not a ShakeMap grid.xml: its root is {found}, expected <{GRID_ROOT}>")
+        raise ValidationError(f"{upload.name!r} is not a ShakeMap grid.xml: its root is {found}, "
+                              f"expected <{GRID_ROOT}>")
     return upload
 
 
