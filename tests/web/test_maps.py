@@ -143,7 +143,7 @@ def test_the_list_map_puts_each_event_where_it_is_coloured_by_alert_and_linked(c
     sea = found["/realtime/earthquake/20190102030405/initial/"]
     assert (sea["class"], sea["cx"], sea["cy"], sea["r"]) == ("event-marker marker-orange latest", "1700", "675", "30.8")
     assert found["/realtime/earthquake/20170303030303/initial/"]["class"] == "event-marker marker-none"
-    assert found[DETAIL]["title"] == ("M 5.0 earthquake – Minahassa Peninsula, Sulawesi – 20 Feb 2018 16:29 WIB – "
+    assert found[DETAIL]["title"] == ("M 5.0 earthquake – Minahassa Peninsula, Sulawesi – 20 Feb 2018 17:29 WITA – "
                                       "PAGER alert: Green")
     # The biggest drawn first (under the others): M 6.8, then M 5.6 (radius 20.6), then M 5.0.
     assert list(found) == ["/realtime/earthquake/20190102030405/initial/",

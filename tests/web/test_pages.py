@@ -94,7 +94,7 @@ def test_earthquake_list_shows_the_event_in_wib_with_alert_and_reports(client, m
     response = client.get("/realtime/")
     assert response.status_code == 200
     html, text = response.content.decode(), text_of(response)
-    assert "20 Feb 2018 16:29 WIB" in text  # 09:29 UTC shown in Jakarta time
+    assert "20 Feb 2018 17:29 WITA" in text  # 09:29 UTC on the epicentre's clock (124.42° E: WITA, UTC+8)
     assert "5.0" in text and "202 km" in text
     assert "Minahassa Peninsula, Sulawesi" in text and "Located 43 km W of Tomohon" in text
     assert 'class="mmi mmi-bg-V">V<' in html  # max MMI 5.27 is class V
@@ -136,8 +136,10 @@ def test_corrected_event_is_linked_from_its_initial_one(client, media):
     initial.refresh_from_db()
     assert initial.has_corrected
     text, html = text_of(client.get("/realtime/")), client.get("/realtime/").content.decode()
-    assert "corrected available" in text and "Corrected" in text
+    # One row for the event: the corrected version, with the initial one linked from it (tests/web/test_list_page.py)
+    assert "Corrected" in text and "initial report: M 5.0" in text
     assert "/realtime/earthquake/20180220162928_50_01400_124450_20180220162928/corrected/" in html
+    assert "/realtime/earthquake/20180220163351/initial/" in html
     detail = client.get("/realtime/earthquake/20180220163351/initial/").content.decode()
     assert "/realtime/earthquake/20180220162928_50_01400_124450_20180220162928/corrected/" in detail
 
@@ -151,7 +153,7 @@ def test_earthquake_detail_shows_image_exposure_fatalities_places_and_pdfs(clien
     assert response.status_code == 200
     html, text = response.content.decode(), text_of(response)
     assert "M 5.0 earthquake – Minahassa Peninsula, Sulawesi" in text
-    assert "20 Feb 2018 16:29 WIB" in text
+    assert "20 Feb 2018 17:29 WITA (20 Feb 2018 09:29 UTC)" in text
     assert f'src="{event.reports.get(language="en").report_image.url}"' in html
     # Exposure, rounded as the PDF report rounds: up to 10 / 100 / 1,000.
     rows = dict(re.findall(r'<tr class="mmi-(\w+)">.*?<td class="num">([\d,]+)</td>', html, flags=re.S))
@@ -241,7 +243,7 @@ def test_pages_in_indonesian_by_accept_language_cookie_and_set_language(client, 
     by_header = text_of(client.get("/realtime/", HTTP_ACCEPT_LANGUAGE="id-ID,id;q=0.9"))
     for phrase in ("Gempabumi", "Banjir", "Magnitudo", "Kedalaman", "Lokasi", "Perkiraan korban jiwa",
                    "Peringatan PAGER", "Laporan", "Kuning", "Awal", "Terletak 43 km arah B dari Tomohon",
-                   "20 Feb 2018 16:29 WIB", "5,0"):
+                   "20 Feb 2018 17:29 WITA", "5,0"):
         assert phrase in by_header, phrase
     assert "Earthquakes" not in by_header and "Magnitude" not in by_header
 

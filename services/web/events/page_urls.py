@@ -1,9 +1,9 @@
 """The public pages under /realtime/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from events import converters  # noqa: F401 (registers the id converters)
-from events import flood_pages, page_views
+from events import flood_pages, latest_views, page_views
 
 urlpatterns = [
     path("", page_views.earthquake_list, name="earthquake-list"),
@@ -11,4 +11,6 @@ urlpatterns = [
          name="earthquake-detail"),
     path("flood/", flood_pages.flood_list, name="flood-list"),
     path("flood/<flood_id:event_id>/", flood_pages.flood_detail, name="flood-detail"),
+    re_path(r"^latest/earthquake/(?P<language>[^/]{1,20})\.(?P<kind>pdf|png)$", latest_views.latest_earthquake_report,
+            name="latest-earthquake-report"),
 ]
