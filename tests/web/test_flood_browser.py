@@ -42,6 +42,17 @@ def flood_folder(jakarta_data, tmp_path_factory):
     return result.folder
 
 
+def report_text(pdf: bytes) -> str:
+    """The words of a one-page report PDF, as pdfium reads them."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return " ".join(document[0].get_textpage().get_text_range().split())
+    finally:
+        document.close()
+
+
 def no_sideways_scroll(page) -> bool:
     """Neither the page nor any of its tables needs scrolling sideways (a phone's 360 px included)."""
     return page.evaluate("""() => document.documentElement.scrollWidth <= document.documentElement.clientWidth
@@ -85,7 +96,9 @@ def test_flood_pages_in_chromium_both_languages_desktop_and_phone(tmp_path, floo
         links = [a.get_attribute("href") for a in page.locator(".downloads a").all()]
         assert len(links) == 3  # the report PDF in EN and ID, and the snapshot
         assert requests.get(base + links[-1], timeout=30).content == FLOOD_SNAPSHOT.read_bytes()
-        assert requests.get(base + links[0], timeout=30).content.startswith(b"%PDF-")
+        report = requests.get(base + links[0], timeout=30).content
+        assert report_text(report).count("plus 3 RWs to watch (use caution)") == 1  # the report's own words
+        assert "158" in report_text(report).split("Flooded RWs")[0].split()[-3:]  # the figure above its label
         page.screenshot(path=str(shots / "flood-detail-en.png"), full_page=True)
 
         page.set_viewport_size(PHONE)

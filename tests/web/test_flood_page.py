@@ -7,30 +7,24 @@ out from the fixture, the needs profile or the document's raw floats, not throug
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.test import override_settings
-from PIL import Image
-from rest_framework.test import APIClient
 
 from conftest import FLOOD_SNAPSHOT
 from events.models import Flood
 from servers import ensure_web_catalog
+from test_api import PDF, media, pusher  # noqa: F401 (fixtures: a throwaway MEDIA_ROOT, the processor's push user)
 
 ensure_web_catalog()
 
 API = "/realtime/api/v1/"
 FLOOD_ID = "2017022105-6-rw"
 PAGE = f"/realtime/flood/{FLOOD_ID}/"
-PUSHER = "test@realtime.inasafe.org"
 NEEDS_PROFILE = "realtime/flood/data/bnpb_minimum_needs.json"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,12 +48,6 @@ def id_(value: float) -> str:
     return en(value).replace(",", ".")
 
 
-def pdf_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (2, 2), "white").save(buffer, "PDF")
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def states() -> list:
     """Each feature's state, read straight from the fixture."""
@@ -77,21 +65,6 @@ def document(jakarta_data) -> dict:
     return analyse_flood(snapshot, FLOOD_ID, AnalysisData(jakarta_data), "PetaBencana.id").document
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path):
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with override_settings(MEDIA_ROOT=tmp_path / "media", PASSWORD_HASHERS=fast):
-        yield tmp_path / "media"
-
-
-@pytest.fixture
-def pusher(db) -> APIClient:
-    call_command("createrealtimeuser", PUSHER, "t3st-pass", stdout=io.StringIO())
-    client = APIClient()
-    client.force_login(get_user_model().objects.get(username=PUSHER))
-    return client
-
-
 def push_flood(pusher: APIClient, document: dict | None) -> None:
     """As realtime.runtime.push.push_flood: the flood with its snapshot, each language's PDF, the impact last."""
     data = {"event_id": FLOOD_ID, "time": "2017-02-21T05:00:00+00:00", "interval": 6, "data_source": "PetaBencana.id",
@@ -100,7 +73,7 @@ def push_flood(pusher: APIClient, document: dict | None) -> None:
     assert pusher.post(f"{API}flood/", data, format="multipart").status_code == 201
     for language in ("en", "id"):
         report = pusher.post(f"{API}flood-report/{FLOOD_ID}/", {"language": language, "impact_map": SimpleUploadedFile(
-            f"{FLOOD_ID}_{language}.pdf", pdf_bytes())}, format="multipart")
+            f"{FLOOD_ID}_{language}.pdf", PDF)}, format="multipart")
         assert report.status_code == 201, report.content
     if document is not None:
         updated = pusher.put(f"{API}flood/{FLOOD_ID}/", {"event_id": FLOOD_ID, "impact": json.dumps(document)},
@@ -282,3 +255,25 @@ def test_hostile_impact_or_snapshot_still_gives_the_page(client, impact, snapsho
     assert 'class="rw-area' not in html  # nothing in these snapshots is a drawable RW near Jakarta
     assert client.get("/realtime/flood/").status_code == 200
     assert client.get(f"{API}flood/{FLOOD_ID}/").status_code == 200
+
+
+@pytest.mark.parametrize("flooded_rw", [-1, "158", True, [158]])
+def test_a_pushed_summary_with_a_bad_rw_count_is_a_400(pusher, flooded_rw):
+    assert pusher.post(f"{API}flood/", {"event_id": FLOOD_ID, "time": "2017-02-21T05:00:00Z"}).status_code == 201
+    impact = json.dumps({"summary": {"affected": 10, "flooded_rw": flooded_rw}})
+    answer = pusher.put(f"{API}flood/{FLOOD_ID}/", {"event_id": FLOOD_ID, "impact": impact}, format="multipart")
+    assert answer.status_code == 400 and "summary.flooded_rw" in json.dumps(answer.json())
+
+
+def test_the_web_classes_are_the_processors():
+    """The web app may import only realtime.ids, so it restates the flood classes: they must not drift."""
+    from events import flood_map, flood_pages, uploads
+    from realtime.flood.classes import FLOOD_CLASSES, MIN_AFFECTED_STATE
+
+    assert uploads.FLOODED_STATE == MIN_AFFECTED_STATE
+    assert flood_map.CLASS_OF_STATE == {c.state: c.key for c in FLOOD_CLASSES}
+    web = {c.key: (str(c.name), str(c.depth), c.counted) for c in flood_pages.FLOOD_CLASSES}
+    assert web == {c.key: (c.name, c.depth, c.affected) for c in FLOOD_CLASSES}
+    css = (REPO / "services/web/events/static/events/flood.css").read_text()
+    for flood_class in FLOOD_CLASSES:
+        assert f".flood-{flood_class.key} {{ --flood: {flood_class.colour};" in css

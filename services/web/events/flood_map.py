@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from rest_framework.exceptions import ValidationError
 
-from events.maps import Bounds, Frame, bounds_of, finite, frame, path_data, units
+from events.maps import Bounds, Frame, bounds_of, frame, path_data, units
+from events.mmi_contours import lonlat_line
 from events.page_maps import Box, Label, place_label
 from events.uploads import flood_state, loads_json, snapshot_features
 
@@ -66,18 +67,9 @@ class FloodMap:
 
 
 def _ring(value) -> list[tuple[float, float]] | None:
-    """A ring of finite lon/lat pairs within the globe, else None."""
-    if not isinstance(value, list) or len(value) < 4:
-        return None
-    points = []
-    for point in value:
-        if not isinstance(point, list) or len(point) < 2:
-            return None
-        lon, lat = finite(point[0]), finite(point[1])
-        if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            return None
-        points.append((lon, lat))
-    return points
+    """A ring of finite lon/lat pairs (four at least, closed as GeoJSON writes it), else None."""
+    points = lonlat_line(value)
+    return points if points and len(points) >= 4 else None
 
 
 def _rings(geometry) -> list[list[tuple[float, float]]]:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from events.flood_map import flood_map, village_label
+from events.maps import finite
 from events.models import Flood
 from events.page_views import PAGE_SIZE, Report, as_dict, people
 from events.summary import rw_counts
@@ -52,13 +53,8 @@ GROUP_NAMES = {"female": _("Women"), "infant": _("Infants"), "elderly": _("Elder
 
 def number_or_none(value) -> float | None:
     """A finite non-negative number from impact.json, else None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if value >= 0 and value != float("inf") else None
+    number = finite(value)
+    return number if number is not None and number >= 0 else None
 
 
 def key_of(item: dict) -> str | None:

@@ -94,13 +94,14 @@ def _lines(geometry) -> list[list[Point]]:
     candidates = [coordinates] if kind == "LineString" else coordinates if kind == "MultiLineString" else []
     lines = []
     for candidate in candidates:
-        line = _line(candidate)
+        line = lonlat_line(candidate)
         if line:
             lines.append(line)
     return lines
 
 
-def _line(coordinates) -> list[Point] | None:
+def lonlat_line(coordinates) -> list[Point] | None:
+    """GeoJSON positions as (lon, lat) when every one is a pair of finite degrees, else None (flood_map too)."""
     if not isinstance(coordinates, list) or len(coordinates) < 2:
         return None
     line = []
