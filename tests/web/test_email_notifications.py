@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from events import dispatch, notify_email
 from events.models import Delivery, Earthquake, EarthquakeReport, Flood, FloodReport, Subscriber
@@ -352,14 +352,16 @@ def test_the_error_never_carries_the_password(settings):
     assert outcome.retry_in == 60 and "s3cret-pass" not in outcome.error and "535" in outcome.error
 
 
-def test_local_time_names_the_zone():
-    moment = datetime(2018, 2, 20, 9, 29, tzinfo=dt_timezone.utc)
-    with translation.override("en"):
-        assert notify_email.local_time(moment, "Asia/Makassar") == "20 February 2018 17:29 WITA"
-        assert notify_email.local_time(moment, "Asia/Jayapura") == "20 February 2018 18:29 WIT"
-        assert notify_email.local_time(moment, None) == "20 February 2018 16:29 WIB"
-    with translation.override("id"):
-        assert notify_email.local_time(moment, "Asia/Jakarta") == "20 Februari 2018 16:29 WIB"
+@pytest.mark.django_db
+def test_the_time_is_on_the_epicentres_clock(inbox):
+    """BMKG stamps every grid in WIB; a reader in Papua reads WIT (UTC+9), one in Sulawesi WITA (UTC+8)."""
+    subscriber("en@example.org")
+    when = origin()
+    deliver("earthquake", quake(when=when, latitude=-2.53, longitude=140.72).pk)  # off Jayapura
+    deliver("earthquake", quake(when=when - timedelta(minutes=5), latitude=1.34, longitude=124.42).pk)  # Minahasa
+    papua, sulawesi = (body(message, "plain") for message in inbox.to("en@example.org"))
+    assert f"{when + timedelta(hours=9):%H:%M} WIT (" in papua and f"{when:%H:%M} UTC" in papua
+    assert f"{when - timedelta(minutes=5) + timedelta(hours=8):%H:%M} WITA (" in sulawesi
 
 
 @pytest.mark.django_db

@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -24,15 +22,16 @@ from django.utils.translation import gettext
 
 from events.dispatch import Outcome
 from events.models import Delivery, Subscriber
+from events.notify_rules import JAKARTA
 from events.page_views import EXPOSURE_CLASSES, people
 from events.summary import FloodSummary, QuakeSummary, absolute, flood_summary, quake_summary
+from events.templatetags.event_times import local_time, utc_time
 
 logger = logging.getLogger(__name__)
 
 # Seconds to wait after attempt n (1-based); the attempt after the last entry is the last one.
 RETRY_SCHEDULE = (60, 300, 1800, 7200, 7200)
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 # The public feeds as the README documents them (absolute in the message: a mail has no request).
 FEEDS = {"earthquake": ("/realtime/feeds/earthquakes.atom", "/realtime/feeds/earthquakes.geojson",
                         "/realtime/feeds/cap.atom"),
@@ -56,17 +55,6 @@ def flood_subject(summary: FloodSummary, language: str) -> str:
     return summary.title(language)
 
 
-def local_time(moment: datetime, zone_name: str | None) -> str:
-    """"20 February 2018 16:29 WIB" in the active language; WIB when the processor named no zone."""
-    zone_name = zone_name if zone_name in ZONES else "Asia/Jakarta"
-    local = moment.astimezone(ZoneInfo(zone_name))
-    return f"{formats.date_format(local, 'j F Y H:i')} {ZONES[zone_name]}"
-
-
-def utc_time(moment: datetime) -> str:
-    return f"{formats.date_format(moment.astimezone(ZoneInfo('UTC')), 'j F Y H:i')} UTC"
-
-
 def number(value: float | int, decimals: int = 0) -> str:
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
@@ -84,12 +72,10 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 
 def quake_context(summary: QuakeSummary, language: str) -> dict:
     """Values for the templates, formatted in the active language."""
-    impact = summary.event.impact if isinstance(summary.event.impact, dict) else {}
-    event = impact.get("event") if isinstance(impact.get("event"), dict) else {}
     exposure = [{"roman": roman, "shaking": str(shaking), "people": number(people(summary.exposure.get(roman)))}
                 for roman, _colour, shaking in EXPOSURE_CLASSES if people(summary.exposure.get(roman))]
     return {
-        "local_time": local_time(summary.time, event.get("timezone")),
+        "local_time": local_time(summary.time, summary.longitude),  # the epicentre's clock: WIB, WITA or WIT
         "utc_time": utc_time(summary.time),
         "magnitude": number(summary.magnitude, 1),
         "depth": number(summary.depth_km),
@@ -109,7 +95,7 @@ def flood_context(summary: FloodSummary) -> dict:
         return number(value) if value is not None else None
 
     return {
-        "local_time": local_time(summary.time, "Asia/Jakarta"),
+        "local_time": local_time(summary.time, JAKARTA[0]),
         "utc_time": utc_time(summary.time),
         "affected": count(summary.affected), "displaced": count(summary.displaced),
         "flooded_rw": count(summary.flooded_rw), "caution_rw": count(summary.caution_rw),
