@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 import standardwebhooks
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -387,3 +388,53 @@ def test_the_admin_shows_the_delivery_log_and_never_the_secret(admin_client, rec
     response = admin_client.post(f"/admin/events/webhook/{hook.pk}/change/", {**form, "secret": "whsec_short"})
     assert response.status_code == 200 and "must" in response.content.decode()
     assert admin_client.post(f"/admin/events/delivery/{delivery.pk}/change/", {}).status_code == 403  # read-only
+
+
+# --- as deployed: a push through the API, the web app's Celery worker, the receiver ---------------------------
+
+
+def test_a_pushed_version_reaches_the_receiver_through_the_web_worker_and_is_retried(tmp_path, receiver):
+    """gunicorn + redis + `celery -A inasafe_web worker -Q inasafe-django`: a 500 is retried by the worker."""
+    from servers import manage, redis_server, stop, wait_until, web_app
+
+    receiver.script = [(500, {})]
+    user = ("push@realtime.example.org", "pu5h-pass")
+    with redis_server(tmp_path) as broker:
+        extra = {"INASAFE_REALTIME_BROKER_URL": broker, "REALTIME_SITE_URL": SITE}
+        with web_app(tmp_path, user=user, **extra) as base:
+            env = web_env(tmp_path, **extra)
+            out = manage(env, "addwebhook", receiver.url, "--secret", SECRET, "--min-alert", "yellow").stdout
+            assert out.startswith("webhook 1 added: ")
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "inasafe_web", "worker", "-Q", "inasafe-django",
+                 "--concurrency", "1", "--loglevel", "INFO"],
+                env=env, cwd=WEB, stdout=(tmp_path / "web-worker.log").open("w"), stderr=subprocess.STDOUT,
+                start_new_session=True)
+            try:
+                origin = datetime.now(dt_timezone.utc) - timedelta(minutes=10)
+                quake = {"shake_id": origin.strftime("%Y%m%d%H%M%S"), "source_type": "initial", "magnitude": 6.1,
+                         "time": origin.isoformat(), "depth": 10,
+                         "location": {"type": "Point", "coordinates": [124.42, 1.34]},
+                         "location_description": "Minahassa Peninsula, Sulawesi", "impact": impact("yellow")}
+                response = requests.post(f"{base}/realtime/api/v1/earthquake/", json=quake, auth=user, timeout=30)
+                assert response.status_code == 201, response.text
+                wait_until(lambda: len(receiver.calls) >= 2, 90, what="the retried call")
+                # A push of another version below the webhook's level: no call.
+                quiet = {**quake, "shake_id": (origin - timedelta(minutes=1)).strftime("%Y%m%d%H%M%S"),
+                         "impact": impact("green")}
+                assert requests.post(f"{base}/realtime/api/v1/earthquake/", json=quiet, auth=user,
+                                     timeout=30).status_code == 201
+                planned = wait_until(lambda: len(found := re.findall(
+                    r"Task events\.tasks\.plan_and_send\[[^\]]+\] succeeded in [\d.]+s: (\d+)",
+                    (tmp_path / "web-worker.log").read_text())) == 2 and found, 90, what="both versions planned")
+                assert planned == ["1", "0"]  # one delivery for the yellow version, none for the green one
+            finally:
+                stop(worker)
+            logs = (tmp_path / "web-worker.log").read_text() + (tmp_path / "gunicorn.log").read_text()
+            assert SECRET.removeprefix("whsec_") not in logs
+            [first, second] = receiver.verified
+            assert first == second and first["data"]["id"] == f"{quake['shake_id']}-initial"
+            assert first["data"]["links"]["detail"] == f"{SITE}/realtime/earthquake/{quake['shake_id']}/initial/"
+            shell = ("from events.models import Delivery; d = Delivery.objects.get(); "
+                     "print(d.status, d.attempts, d.response_code, Delivery.objects.count())")
+            assert manage(env, "shell", "-v", "0", "-c", shell).stdout.split() == ["sent", "2", "204", "1"]

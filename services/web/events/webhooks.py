@@ -158,13 +158,16 @@ def payload(delivery: Delivery) -> bytes:
     else:
         summary = flood_summary(delivery.flood)
         kind, data = "flood.published", flood_data(summary)
-    when = summary.published_at or delivery.created_at
-    body = json.dumps({"type": kind, "timestamp": _iso(when), "data": data}, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
-    if len(body) > MAX_BODY:  # cannot happen with today's fields (a few KB); keep the promise if it ever does
-        data.pop("population_exposed", None)
-        body = json.dumps({"type": kind, "timestamp": _iso(when), "data": data}, ensure_ascii=False,
+    when = _iso(summary.published_at or delivery.created_at)
+
+    def encode() -> bytes:
+        return json.dumps({"type": kind, "timestamp": when, "data": data}, ensure_ascii=False,
                           separators=(",", ":")).encode("utf-8")
+
+    body = encode()
+    if len(body) > MAX_BODY:  # cannot happen with today's fields (about 1.5 KB); keep the promise if it ever does
+        data.pop("population_exposed", None)
+        body = encode()
     return body
 
 
