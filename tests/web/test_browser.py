@@ -139,12 +139,12 @@ def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
         expect(table).to_be_visible()
         row = table.locator("tbody tr").first
         expect(row.locator("td.magnitude")).to_have_text("5.0")
-        expect(row).to_contain_text("20 Feb 2018 16:29 WIB")
+        expect(row).to_contain_text("20 Feb 2018 17:29 WITA")  # 124.42° E: WITA
         expect(row).to_contain_text("Minahassa Peninsula, Sulawesi")
         expect(row).to_contain_text("Located 43 km W of Tomohon")
         expect(row.locator(".alert")).to_have_text("Green")
         assert row.locator(".alert").inner_text() == "GREEN"  # as shown: site.css upper-cases the badge
-        expect(row.locator(".alert")).to_have_css("background-color", "rgb(30, 158, 72)")  # site.css is served
+        expect(row.locator(".alert")).to_have_css("background-color", "rgb(23, 130, 59)")  # site.css is served (#17823b)
         expect(row.locator(".mmi")).to_have_text("V")
         expect(row.locator("a.pdf")).to_have_text("PDF EN")
         expect(page.locator(".processor-status")).to_contain_text("Processor status unknown")  # no check ran
@@ -190,6 +190,9 @@ def test_pages_in_chromium_with_the_language_toggle(tmp_path, chromium):
         expect(page.locator("table.earthquakes tbody tr").first).to_contain_text("Terletak 43 km arah B dari Tomohon")
         # The longer Indonesian headers still fit a desktop window: no sideways scrolling to reach the reports.
         assert page.locator(".table-wrap").evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")
+        # The list's filters sit above the map now: scroll down (only down) to the table, then the row's last
+        # cell is in the window without scrolling sideways.
+        page.evaluate("window.scrollTo(0, document.querySelector('table.earthquakes').getBoundingClientRect().top)")
         expect(page.locator("table.earthquakes a.pdf")).to_be_in_viewport()
         page.screenshot(path=str(shots / "earthquake-list-id.png"), full_page=True)
 

@@ -109,7 +109,7 @@ def test_maps_offline_markers_link_to_events_and_the_detail_map_draws_the_contou
         sulawesi = svg.locator(f'a[href="{detail(SHAKE_ID)}"]')
         expect(sulawesi).to_have_class("event-marker marker-green")
         expect(sulawesi.locator("title")).to_have_text(
-            "M 5.0 earthquake – Minahassa Peninsula, Sulawesi – 20 Feb 2018 16:29 WIB – PAGER alert: Green")
+            "M 5.0 earthquake – Minahassa Peninsula, Sulawesi – 20 Feb 2018 17:29 WITA – PAGER alert: Green")
         # Where the browser drew it: 124.42 E is (124.42 - 94) / 48 of the way across 94-142 E,
         # 1.34 N is (7 - 1.34) / 19 of the way down from 7 N.
         frame = svg.bounding_box()
@@ -144,7 +144,7 @@ def test_maps_offline_markers_link_to_events_and_the_detail_map_draws_the_contou
         expect(page.locator(".map-legend")).to_contain_text("1 gempabumi di halaman ini berada di luar peta.")
         expect(page.locator(".map-legend")).to_contain_text("Belum diperkirakan")
         expect(sulawesi.locator("title")).to_have_text(
-            "Gempabumi M 5,0 – Minahassa Peninsula, Sulawesi – 20 Feb 2018 16:29 WIB – Peringatan PAGER: Hijau")
+            "Gempabumi M 5,0 – Minahassa Peninsula, Sulawesi – 20 Feb 2018 17:29 WITA – Peringatan PAGER: Hijau")
         page.screenshot(path=str(shots / "map-list-id.png"), full_page=True)
 
         page.set_viewport_size({"width": 390, "height": 844})
