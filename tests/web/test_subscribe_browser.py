@@ -72,8 +72,8 @@ def walk_through(page, base: str, inbox, shots, language: str, address: str, wor
 
 
 ENGLISH = {"title": "Email alerts", "no_hazard": "Choose at least one hazard.",
-           "bbox": "Give all four edges of the area", "sent": "Check your inbox", "confirm": "Confirm your subscription",
-           "confirmed": "Subscription confirmed", "unsubscribe": "Unsubscribe", "unsubscribed": "You are unsubscribed"}
+           "bbox": "Give all four edges of the area", "sent": "Check your inbox",
+           "confirm": "Confirm your subscription", "confirmed": "Subscription confirmed", "unsubscribe": "Unsubscribe", "unsubscribed": "You are unsubscribed"}
 INDONESIAN = {"title": "Peringatan lewat email", "no_hazard": "Pilih setidaknya satu bahaya.",
               "bbox": "Isi keempat batas wilayah", "sent": "Periksa kotak masuk Anda",
               "confirm": "Konfirmasi langganan Anda", "confirmed": "Langganan dikonfirmasi",
