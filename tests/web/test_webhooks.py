@@ -438,3 +438,11 @@ def test_a_pushed_version_reaches_the_receiver_through_the_web_worker_and_is_ret
             shell = ("from events.models import Delivery; d = Delivery.objects.get(); "
                      "print(d.status, d.attempts, d.response_code, Delivery.objects.count())")
             assert manage(env, "shell", "-v", "0", "-c", shell).stdout.split() == ["sent", "2", "204", "1"]
+
+
+def test_a_secret_stored_by_hand_that_is_not_whsec_gives_up_at_once(receiver):
+    add_webhook(receiver.url, secret="hunter2-not-a-whsec")
+    [delivery] = deliver("earthquake", published_quake().pk)
+    assert delivery.status == "gave_up" and receiver.calls == []
+    assert delivery.last_error == "the webhook's secret is unusable: the secret must start with whsec_"
+    assert "hunter2" not in delivery.last_error

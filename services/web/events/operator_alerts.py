@@ -145,6 +145,8 @@ def event_failed(hazard: str, event_id: str, reason: str, source_type: str = "")
 
 def resend_unsent(now: datetime | None = None) -> int:
     """Mail again the alerts whose email failed (within a day); returns how many went out now."""
+    if not settings.ADMINS:
+        return 0  # nobody to mail: _mail warned once when the alert was raised
     since = (now or timezone.now()) - RESEND_WITHIN
     sent = 0
     for alert in OperatorAlert.objects.filter(sent_at__isnull=True, created_at__gte=since):

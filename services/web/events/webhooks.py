@@ -212,12 +212,16 @@ def send(delivery: Delivery) -> Outcome:
     ident = message_id(delivery)
     body = payload(delivery)
     timestamp = int(time.time())
+    try:
+        signature = sign(webhook.secret, ident, timestamp, body)
+    except SecretError as exc:  # stored by hand past the command's and the admin's checks: no use retrying
+        return Outcome(sent=False, error=f"the webhook's secret is unusable: {exc}", message_id=ident)
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": ident,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(webhook.secret, ident, timestamp, body),
+        "webhook-signature": signature,
     }
     wait = next_wait(delivery.attempts)
     try:

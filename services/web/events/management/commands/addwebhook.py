@@ -46,9 +46,12 @@ class Command(BaseCommand):
         except SecretError as exc:
             raise CommandError(f"bad --secret: {exc}") from None
         wanted = parse_hazards(hazards)
-        webhook, created = Webhook.objects.update_or_create(url=url, defaults={
-            "secret": secret, "min_alert": min_alert, "earthquakes": "earthquake" in wanted,
-            "floods": "flood" in wanted, "active": True})
+        try:
+            webhook, created = Webhook.objects.update_or_create(url=url, defaults={
+                "secret": secret, "min_alert": min_alert, "earthquakes": "earthquake" in wanted,
+                "floods": "flood" in wanted, "active": True})
+        except Webhook.MultipleObjectsReturned:
+            raise CommandError("several webhooks have this URL (added in the admin); change them there") from None
         what = "added" if created else "updated"
         self.stdout.write(f"webhook {webhook.pk} {what}: {url} (min alert {min_alert}; {', '.join(sorted(wanted))})")
         if generate_secret:
