@@ -28,19 +28,26 @@ def rows_of(response) -> list[str]:
     return found
 
 
-def quake(shake_id: str, magnitude: float, age: timedelta, alert: str | None, felt: bool = False, **fields):
+def quake(shake_id: str, magnitude: float, age: timedelta, alert: str | None, felt: bool = False,
+          strongest: str = "II", **fields):
+    """An event whose analysis puts people at MMI II up to `strongest` (III and up counts as felt)."""
     impact = shake_impact(alert) if alert else None
+    if impact:
+        romans = ("II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+        shaken = romans[:romans.index(strongest) + 1]
+        impact["exposure"] = {roman: (1000.0 if roman in shaken else 0.0) for roman in romans}
     return add_earthquake(shake_id=shake_id, magnitude=magnitude, time=timezone.now() - age, impact=impact,
                           felt=felt, **fields)
 
 
 @pytest.fixture
 def five_events(db):
-    """A: M 5.6 two days ago, orange; B: M 4.2 three hours ago, green, felt; C: M 6.1 twenty days ago, red, felt;
-    D: M 5.2 a hundred days ago, yellow; E: M 3.0 ten days ago, no impact yet."""
+    """A: M 5.6 two days ago, orange, people at MMI II only; B: M 4.2 three hours ago, green, marked felt;
+    C: M 6.1 twenty days ago, red, people at MMI VI (felt by the analysis); D: M 5.2 a hundred days ago, yellow;
+    E: M 3.0 ten days ago, no impact yet."""
     quake("20200101000001", 5.6, timedelta(days=2), "orange")
     quake("20200101000002", 4.2, timedelta(hours=3), "green", felt=True)
-    quake("20200101000003", 6.1, timedelta(days=20), "red", felt=True)
+    quake("20200101000003", 6.1, timedelta(days=20), "red", strongest="VI")
     quake("20200101000004", 5.2, timedelta(days=100), "yellow")
     quake("20200101000005", 3.0, timedelta(days=10), None)
 
@@ -51,7 +58,7 @@ A, B, C, D, E = (f"2020010100000{k}" for k in range(1, 6))
 @pytest.mark.parametrize("query, expected", [
     ("", [B, A, E, C, D]),                           # everything, newest first
     ("?min_magnitude=5&days=7", [A]),               # "Recent large": M >= 5 in the last 7 days
-    ("?felt=1", [B, C]),                            # "Felt"
+    ("?felt=1", [B, C]),                            # "Felt": B by BMKG's flag, C by people at MMI >= III
     ("?min_alert=orange", [A, C]),                  # orange and red; E (no estimate) is below every level
     ("?min_alert=green", [B, A, C, D]),
     ("?days=1", [B]),                               # the last 24 hours
@@ -60,6 +67,7 @@ A, B, C, D, E = (f"2020010100000{k}" for k in range(1, 6))
     ("?min_magnitude=5.6", [A, C]),                 # "at least" includes 5.6 itself
     ("?min_alert=yellow&days=30", [A, C]),
     ("?felt=1&min_alert=red", [C]),
+    ("?felt=0", [B, A, E, C, D]),                   # 0 is "no filter", not "not felt"
     ("?min_magnitude=&days=&min_alert=&felt=", [B, A, E, C, D]),  # an empty form is no filter
 ])
 def test_filters(client, media, five_events, query, expected):
@@ -68,13 +76,25 @@ def test_filters(client, media, five_events, query, expected):
     assert rows_of(response) == expected
 
 
+@pytest.mark.django_db
+def test_felt_means_at_least_one_person_at_mmi_iii(client, media):
+    quake("20200101000001", 4.0, timedelta(days=1), "green", strongest="III")  # 1,000 people at III: felt
+    sparse = quake("20200101000002", 4.0, timedelta(days=2), "green", strongest="III")
+    sparse.impact["exposure"]["III"] = 0.9  # under one person: not felt
+    sparse.save()
+    quake("20200101000003", 4.0, timedelta(days=3), "green")  # II only: not felt
+    assert rows_of(client.get("/realtime/?felt=1")) == ["20200101000001"]
+    html = client.get("/realtime/").content.decode()
+    assert 'title="BMKG marks it felt, or the analysis puts people at MMI III or more"' in html
+
+
 def test_shortcuts_link_their_filters_and_show_which_is_on(client, media, five_events):
     html = client.get("/realtime/").content.decode()
     assert 'href="?min_magnitude=5&amp;days=7"' in html and "Recent large (M ≥ 5, last 7 days)" in html
     assert 'href="?felt=1"' in html
-    current = re.findall(r'<a href="([^"]*)" class="current"', client.get("/realtime/?felt=1").content.decode())
+    current = re.findall(r'<a href="([^"]*)"[^>]* class="current"', client.get("/realtime/?felt=1").content.decode())
     assert current == ["?felt=1"]
-    current = re.findall(r'<a href="([^"]*)" class="current"',
+    current = re.findall(r'<a href="([^"]*)"[^>]* class="current"',
                          client.get("/realtime/?days=7&min_magnitude=5").content.decode())
     assert current == ["?min_magnitude=5&amp;days=7"]  # the same filter, whatever the parameters' order
 

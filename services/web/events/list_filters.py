@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,6 +20,7 @@ from events.models import ALERT_LEVELS
 
 MAX_DAYS = 36500
 PERIODS = (("1", _("Last 24 hours")), ("7", _("Last 7 days")), ("30", _("Last 30 days")))
+FELT_CLASSES = ("III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 FELT_VALUES = {"1": True, "on": True, "true": True, "yes": True, "": False, "0": False, "false": False, "no": False}
 
 # The shortcuts a duty officer uses most; "Recent large" is USGS's "significant" idea, simplified.
@@ -82,8 +83,17 @@ class ListFilter:
         if self.min_alert is not None:
             queryset = queryset.filter(impact__fatalities__alert__in=ALERT_LEVELS[ALERT_LEVELS.index(self.min_alert):])
         if self.felt:
-            queryset = queryset.filter(felt=True)
+            queryset = queryset.filter(felt_query())
         return queryset
+
+
+def felt_query() -> Q:
+    """Felt: BMKG's flag (the processor pushes False today), or the analysis puts at least one person at MMI III
+    or more, shaking "felt quite noticeably indoors" (II is felt by a few at rest and covers whole grids)."""
+    query = Q(felt=True)
+    for roman in FELT_CLASSES:
+        query |= Q(**{f"impact__exposure__{roman}__gte": 1})
+    return query
 
 
 def _plain(value: float | None) -> str:
