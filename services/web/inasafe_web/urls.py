@@ -8,6 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 handler404 = "events.api_errors.not_found"
 handler500 = "events.api_errors.server_error"
 
+
+def media(request, path: str):
+    """Reports are public documents; MEDIA_ROOT is read per request, not frozen when the URLs load."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 # /healthz is answered by inasafe_web.middleware.HealthCheckMiddleware, before the allowed-hosts check.
 
 
@@ -23,6 +28,6 @@ urlpatterns = [
     path("realtime/", include("events.page_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # Reports are public documents; the app serves them itself so it runs with no front proxy.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # The app serves the reports itself, so it runs with no front proxy.
+    re_path(r"^media/(?P<path>.*)$", media),
 ]
