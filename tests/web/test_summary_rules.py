@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from datetime import datetime, timedelta, timezone as dt_timezone
 from types import SimpleNamespace
 
@@ -9,8 +13,10 @@ import pytest
 from django.utils import timezone
 
 from events.models import Earthquake, Flood, Subscriber, mark_published
-from events.notify_rules import in_box, quake_skip_reason, wants_quake
+from events import dispatch
+from events.notify_rules import flood_skip_reason, in_box, quake_skip_reason, wants_quake
 from events.summary import flood_summary, quake_summary
+from servers import WEB
 
 UTC = dt_timezone.utc
 pytestmark = pytest.mark.django_db
@@ -99,3 +105,97 @@ def test_flood_summary_counts_flooded_and_caution_rws_apart():
     assert (summary.flooded_rw, summary.caution_rw, summary.villages) == (158, 3, 40)
     assert summary.title("en") == "Jakarta flood 2024-01-01 05:00 UTC – 158 RW flooded – 12,346 affected"
     assert summary.title("id") == "Banjir Jakarta 2024-01-01 05:00 UTC – 158 RW tergenang – 12.346 terdampak"
+
+
+def second_version(shake_id: str, alert: str, fatalities: str, after: Earthquake) -> Earthquake:
+    """Another corrected version of the same quake (same origin time), published after `after`."""
+    event = Earthquake.objects.create(
+        shake_id=shake_id, source_type="corrected", magnitude=7.6, depth=81.0, longitude=99.87, latitude=-0.72,
+        time=after.time, impact=impact(alert=alert, fatalities=fatalities))
+    mark_published(event)
+    Earthquake.objects.filter(pk=event.pk).update(published_at=after.published_at + timedelta(minutes=5))
+    event.refresh_from_db()
+    return event
+
+
+def test_a_correction_is_compared_with_what_people_were_last_told_not_with_the_initial_map():
+    initial = quake(alert="green", fatalities="0 - 1")
+    red = second_version("20091001170000_76_-720_99870_20091001171000", "red", "1,000 - 10,000", initial)
+    assert quake_skip_reason(quake_summary(red)) is None  # green -> red: tell people
+    back = second_version("20091001170000_76_-720_99870_20091001172000", "green", "0 - 1", red)
+    # Same as the initial map, but people were last told RED: they must hear that it is green again.
+    assert quake_skip_reason(quake_summary(back)) is None
+    again = second_version("20091001170000_76_-720_99870_20091001173000", "green", "0 - 1", back)
+    assert "same alert level" in quake_skip_reason(quake_summary(again))
+
+
+def test_only_the_push_that_stamps_a_version_publishes_it():
+    event = quake()
+    stale = Earthquake.objects.get(pk=event.pk)
+    Earthquake.objects.filter(pk=event.pk).update(published_at=None)
+    fresh = Earthquake.objects.get(pk=event.pk)
+    stale.published_at = None
+    assert mark_published(fresh)
+    assert not mark_published(stale)  # raced and lost: it does not publish (nor notify) a second time
+    assert stale.published_at == fresh.published_at
+
+
+def flood_report(event_id: str, hour: int, flooded: int, caution: int, affected: float) -> Flood:
+    flood = Flood.objects.create(event_id=event_id, time=START.replace(minute=0, second=0) - timedelta(hours=hour),
+                                 impact={"summary": {"affected": affected, "flooded_rw": flooded,
+                                                     "caution_rw": caution}})
+    mark_published(flood)
+    return flood
+
+
+def test_hourly_flood_reports_go_out_only_when_there_is_flooding_and_it_changed():
+    dry = flood_report("2026112901-1-rw", 3, 0, 0, 0)
+    assert flood_skip_reason(flood_summary(dry)) == "no RW flooded or to watch"
+    first = flood_report("2026112902-1-rw", 2, 12, 3, 4500)
+    assert flood_skip_reason(flood_summary(first)) is None
+    same = flood_report("2026112903-1-rw", 1, 12, 3, 4500)
+    assert flood_skip_reason(flood_summary(same)) == "the same flooding as the report before it"
+    more = flood_report("2026112904-1-rw", 0, 20, 3, 7100)
+    assert flood_skip_reason(flood_summary(more)) is None
+
+
+def test_a_pending_email_to_someone_who_unsubscribed_is_not_sent():
+    event = quake()
+    subscriber = Subscriber.objects.create(email="gone@example.org", token="t" * 40, confirmed_at=timezone.now())
+    planned = dispatch.plan("earthquake", event.pk)
+    assert len(planned) == 1
+    Subscriber.objects.filter(pk=subscriber.pk).update(unsubscribed_at=timezone.now())
+    delivery = dispatch.attempt(planned[0])  # no SMTP server at all: nothing may be tried
+    assert delivery.status == "gave_up" and "unsubscribed" in delivery.last_error
+
+
+def test_planning_again_inserts_nothing():
+    event = quake()
+    for n in range(3):
+        Subscriber.objects.create(email=f"s{n}@example.org", token=f"{n}" * 40, confirmed_at=timezone.now())
+    assert len(dispatch.plan("earthquake", event.pk)) == 3
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    with CaptureQueriesContext(connection) as queries:
+        assert dispatch.plan("earthquake", event.pk) == []
+    assert not [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+
+
+def test_a_control_character_in_a_pushed_place_name_does_not_break_the_feeds(client):
+    event = quake(place="Pa\x01dang")
+    assert quake_summary(event).title("en") == "M 7.6 – 91 km W of Padang – ORANGE"
+    for url in ("/realtime/feeds/earthquakes.atom", "/realtime/feeds/cap.atom",
+                f"/realtime/cap/inasafe-realtime-eq-{event.shake_id}-initial.xml"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"\x01" not in response.content
+
+
+def test_blank_settings_from_compose_fall_back_to_the_defaults():
+    script = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'inasafe_web.settings'; django.setup(); "
+              "from django.conf import settings as s; print(s.EMAIL_PORT, s.SITE_URL, s.NOTIFY_MAX_AGE_HOURS)")
+    env = {**os.environ, "DJANGO_DEBUG": "1", "EMAIL_PORT": "", "REALTIME_SITE_URL": "",
+           "REALTIME_NOTIFY_MAX_AGE_HOURS": ""}
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=WEB, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.split() == ["25", "http://localhost:8000", "8.0"], result.stderr

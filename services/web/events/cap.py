@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -20,7 +19,7 @@ from events.maps import Point, finite
 from events.mmi_contours import Contour, read_contours
 from events.models import Earthquake, Flood
 from events.summary import (
-    ROMAN, Document, FloodSummary, QuakeSummary, absolute, flood_summary, initial_of, quake_summary,
+    NOT_XML, ROMAN, Document, FloodSummary, QuakeSummary, absolute, earlier_versions, flood_summary, quake_summary,
 )
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -58,7 +57,6 @@ JAKARTA = (106.68, -6.38, 106.98, -6.08)
 HEADLINE_MAX = 160
 # Google drops an alert after 24-48 h; GeoNet's quake alerts expire two days after they are sent.
 EXPIRES_AFTER = timedelta(hours=48)
-NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # outside XML 1.0's Char
 
 TEXTS = {
     "en": {
@@ -341,9 +339,8 @@ def quake_cap(event: Earthquake) -> bytes:
     if event.published_at is None:
         raise ValueError(f"earthquake {event} is not published")
     summary = quake_summary(event)
-    initial = initial_of(event)
-    references = (reference(quake_identifier(initial), initial.published_at)
-                  if initial is not None and initial.published_at is not None else None)
+    earlier = earlier_versions(event) if event.source_type != "initial" else []
+    references = " ".join(reference(quake_identifier(version), version.published_at) for version in earlier) or None
     alert = _alert(quake_identifier(event), event.published_at, references)
     ring = strong_shaking_ring(read_contours(event), grid_extent(event.impact))
     polygons = [polygon_text(ring)] if ring else []

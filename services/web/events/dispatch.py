@@ -24,6 +24,7 @@ from events.notify_rules import flood_skip_reason, quake_skip_reason, wants_floo
 from events.summary import flood_summary, quake_summary
 
 logger = logging.getLogger(__name__)
+MAX_CRASHES = 6  # a delivery whose channel keeps raising is given up after this many attempts
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,14 @@ def plan(kind: str, pk: int) -> list[int]:
     if reason := skip(summary):
         logger.info("%s %s: no notifications (%s)", kind, event, reason)
         return []
+    planned = Delivery.objects.filter(**{target: event})
+    have = {("subscriber", pk) for pk in planned.exclude(subscriber=None).values_list("subscriber_id", flat=True)}
+    have |= {("webhook", pk) for pk in planned.exclude(webhook=None).values_list("webhook_id", flat=True)}
     created = []
     for recipient in recipients():
-        if not wants(recipient, summary):
-            continue
         owner = {"subscriber": recipient} if isinstance(recipient, Subscriber) else {"webhook": recipient}
+        if (next(iter(owner)), recipient.pk) in have or not wants(recipient, summary):
+            continue  # planned already (the sweep runs every minute: no insert that the constraint refuses)
         channel = "email" if "subscriber" in owner else "webhook"
         try:
             with transaction.atomic():
@@ -107,9 +111,10 @@ def attempt(delivery_id: int, due_only: bool = False) -> Delivery | None:
     channel = notify_email if delivery.channel == "email" else webhooks
     try:
         outcome = channel.send(delivery)
-    except Exception as exc:  # a bug in a channel must not lose the message: retry it later
+    except Exception as exc:  # a bug in a channel must not lose the message: retry it later, a few times
         logger.exception("delivery %s raised", delivery.pk)
-        outcome = Outcome(sent=False, error=f"{type(exc).__name__}: {exc}", retry_in=300)
+        retry = 300 if delivery.attempts < MAX_CRASHES else None
+        outcome = Outcome(sent=False, error=f"{type(exc).__name__}: {exc}", retry_in=retry)
     record(delivery, outcome)
     return delivery
 

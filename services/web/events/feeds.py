@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 
 from events.feed_http import FeedParams, feed_view, serve_feed
+from events.local_time import local, zone_at
 from events.models import Earthquake, Flood
 from events.page_views import ALERTS, SOURCE_TYPES, people
 from events.summary import (ROMAN, Document, FloodSummary, QuakeSummary, absolute, flood_summary,
@@ -58,10 +59,10 @@ def _count(value: float, language: str) -> str:
     return text.replace(",", ".") if language == "id" else text
 
 
-def _local(moment: datetime) -> str:
-    """"2018-02-20 16:29 WIB (09:29 UTC)": the display zone readers know, and UTC."""
-    local = timezone.localtime(moment, ZoneInfo(settings.DISPLAY_TIME_ZONE))
-    return f"{local:%Y-%m-%d %H:%M} {local:%Z} ({timezone.localtime(moment, ZoneInfo('UTC')):%H:%M} UTC)"
+def _local(moment: datetime, longitude: float | None = None) -> str:
+    """"2018-02-20 17:29 WITA (09:29 UTC)": the epicentre's clock (Jakarta's for floods), and UTC."""
+    here, abbreviation = local(moment, longitude)
+    return f"{here:%Y-%m-%d %H:%M} {abbreviation} ({timezone.localtime(moment, ZoneInfo('UTC')):%H:%M} UTC)"
 
 
 def _document_links(documents: list[Document], kinds: dict[str, str]) -> list[dict[str, str]]:
@@ -90,7 +91,7 @@ def quake_text(summary: QuakeSummary, language: str) -> str:
     return _sentences([
         (gettext("Magnitude"), f"{summary.magnitude:.1f}"),
         (gettext("Depth"), f"{summary.depth_km:.0f} km"),
-        (gettext("Time"), _local(summary.time)),
+        (gettext("Time"), _local(summary.time, summary.longitude)),
         (gettext("Location"), summary.where(language)),
         (gettext("Max MMI"), summary.mmi_roman),
         (gettext("PAGER alert"), str(ALERTS[summary.alert]) if summary.alert else gettext("Not estimated")),
@@ -194,15 +195,10 @@ def epoch_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def _tz_minutes(row: Earthquake) -> int | None:
-    """USGS `tz`: the epicentre's offset from UTC in minutes, from the impact's time zone name."""
-    event = row.impact.get("event") if isinstance(row.impact, dict) else None
-    name = event.get("timezone") if isinstance(event, dict) else None
-    try:
-        offset = row.time.astimezone(ZoneInfo(str(name))).utcoffset() if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return round(offset.total_seconds() / 60) if offset is not None else None
+def _tz_minutes(row: Earthquake) -> int:
+    """USGS `tz`: the epicentre's offset from UTC in minutes, on the clock the pages show (events.local_time)."""
+    offset = row.time.astimezone(zone_at(row.longitude).zone).utcoffset()
+    return round(offset.total_seconds() / 60)
 
 
 def quake_feature(row: Earthquake, language: str) -> dict:

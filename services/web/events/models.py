@@ -131,11 +131,15 @@ class ProcessorCheck(models.Model):
 
 def mark_published(instance) -> bool:
     """Stamp the version's first complete arrival; True only the first time (the caller then notifies)."""
-    if instance.impact and instance.published_at is None:
-        instance.published_at = timezone.now()
-        type(instance).objects.filter(pk=instance.pk).update(published_at=instance.published_at)
-        return True
-    return False
+    if not instance.impact or instance.published_at is not None:
+        return False
+    moment = timezone.now()
+    # Conditional: of two pushes racing, only the one that stamps it publishes (and notifies).
+    if not type(instance).objects.filter(pk=instance.pk, published_at__isnull=True).update(published_at=moment):
+        instance.refresh_from_db(fields=["published_at"])
+        return False
+    instance.published_at = moment
+    return True
 
 
 ALERT_LEVELS = ["green", "yellow", "orange", "red"]  # PAGER order: a level is "at least" those before it

@@ -158,6 +158,8 @@ def unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
 
 def send(delivery: Delivery) -> Outcome:
     """One attempt to mail this delivery; the Outcome says whether and when to try again."""
+    if not delivery.subscriber.active:  # unsubscribed while the message waited for a retry
+        return Outcome(sent=False, error="the subscriber unsubscribed before it was sent")
     message = alert_message(delivery)
     message_id = message.extra_headers["Message-ID"]
     try:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from events.summary import FloodSummary, QuakeSummary, alert_rank, initial_of, quake_summary
+from events.models import Flood
+from events.summary import FloodSummary, QuakeSummary, alert_rank, earlier_versions, flood_summary, quake_summary
 
 JAKARTA = (106.85, -6.2)  # where every flood report is, for a subscriber's bounding box
 
@@ -27,18 +28,28 @@ def quake_skip_reason(summary: QuakeSummary, now: datetime | None = None) -> str
         return "not complete yet (no impact)"
     if too_old(summary.time, now):
         return f"older than {settings.NOTIFY_MAX_AGE_HOURS:g} h"
-    if summary.is_update and (initial := initial_of(summary.event)) is not None and initial.published_at:
-        before = quake_summary(initial)
+    if summary.is_update and (earlier := earlier_versions(summary.event)):
+        before = quake_summary(earlier[-1])  # what people were last told, not necessarily the initial map
         if before.alert == summary.alert and before.fatalities_range == summary.fatalities_range:
-            return "corrected map with the same alert level and fatality range"
+            return "corrected map with the same alert level and fatality range as the version before it"
     return None
 
 
 def flood_skip_reason(summary: FloodSummary, now: datetime | None = None) -> str | None:
+    """Floods are requested every hour: only a report with flooding that differs from the last one goes out."""
     if summary.published_at is None:
         return "not complete yet (no impact)"
     if too_old(summary.time, now):
         return f"older than {settings.NOTIFY_MAX_AGE_HOURS:g} h"
+    if not summary.flooded_rw and not summary.caution_rw:
+        return "no RW flooded or to watch"
+    previous = (Flood.objects.filter(published_at__isnull=False, time__lt=summary.time)
+                .exclude(pk=summary.event.pk).order_by("-time").first())
+    if previous is not None:
+        before = flood_summary(previous)
+        if (before.flooded_rw, before.caution_rw, before.affected) == \
+                (summary.flooded_rw, summary.caution_rw, summary.affected):
+            return "the same flooding as the report before it"
     return None
 
 

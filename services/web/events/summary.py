@@ -8,6 +8,7 @@ processor's impact.json; anything missing is None, never a guess.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,14 @@ ALERT_WORDS = {
 }
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 LANGUAGES = ("en", "id")
+
+
+# Characters XML 1.0 cannot carry: one in a pushed place name would break every Atom feed and CAP file.
+NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text) -> str:
+    return NOT_XML.sub("", str(text))
 
 
 def _dict(value) -> dict:
@@ -175,21 +184,24 @@ def quake_summary(event: Earthquake) -> QuakeSummary:
         fatalities_total=_number(fatalities.get("total")),
         exposure=exposure,
         exposure_total=_number(impact.get("exposure_total")),
-        place=str(location["place"]) if location.get("place") else None,
+        place=clean(location["place"]) if location.get("place") else None,
         distance_km=_number(location.get("distance_km")),
         direction=location.get("direction") if location.get("direction") in DIRECTION_WORDS_ID else None,
-        location_text=str(location.get("text") or event.location_description or ""),
+        location_text=clean(location.get("text") or event.location_description or ""),
         detail_url=absolute(reverse("earthquake-detail", kwargs={"shake_id": event.shake_id,
                                                                  "source_type": event.source_type})),
         documents=documents,
     )
 
 
-def initial_of(event: Earthquake) -> Earthquake | None:
-    """The initial version a corrected one corrects (same origin time, as the pages pair them)."""
-    if event.source_type == "initial":
-        return None
-    return Earthquake.objects.filter(time=event.time, source_type="initial").first()
+def earlier_versions(event: Earthquake) -> list[Earthquake]:
+    """The versions of the same quake (same origin time) published before this one, oldest first.
+
+    A quake can be corrected more than once; what people were last told is the last of these."""
+    if event.published_at is None:
+        return []
+    return list(Earthquake.objects.filter(time=event.time, published_at__lt=event.published_at)
+                .exclude(pk=event.pk).order_by("published_at", "pk"))
 
 
 @dataclass

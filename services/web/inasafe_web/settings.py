@@ -13,6 +13,11 @@ from django.core.management.utils import get_random_secret_key
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def env(name: str, default: str) -> str:
+    """The variable, or the default when it is unset or empty (compose passes unanswered questions as "")."""
+    return os.environ.get(name) or default
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
 
@@ -151,22 +156,22 @@ PROCESSOR_CHECK_SECONDS = float(os.environ.get("REALTIME_PROCESSOR_CHECK_SECONDS
 PROCESSOR_CHECK_TIMEOUT = float(os.environ.get("REALTIME_PROCESSOR_CHECK_TIMEOUT", "60"))  # unanswered: offline
 
 # Where the public reads us: absolute links in feeds, CAP files, emails and webhooks that have no request.
-SITE_URL = os.environ.get("REALTIME_SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_URL = env("REALTIME_SITE_URL", "http://localhost:8000").rstrip("/")
 # CAP sender (no spaces or commas) and the name shown to readers.
-CAP_SENDER = os.environ.get("REALTIME_CAP_SENDER", "inasafe-realtime@bnpb.go.id")
-CAP_SENDER_NAME = os.environ.get("REALTIME_CAP_SENDER_NAME", "InaSAFE Realtime (BNPB)")
+CAP_SENDER = env("REALTIME_CAP_SENDER", "inasafe-realtime@bnpb.go.id")
+CAP_SENDER_NAME = env("REALTIME_CAP_SENDER_NAME", "InaSAFE Realtime (BNPB)")
 
 # Email: Django's SMTP backend and its standard variables (EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "InaSAFE Realtime <realtime@localhost>")
-SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = float(env("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "InaSAFE Realtime <realtime@localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[InaSAFE Realtime] "  # mail_admins (events.operator_alerts); Django says "[Django] "
 # Operators who get "processor silent" and "event failed" emails: "Name <a@b>, c@d".
 ADMINS = [(address.split("<")[0].strip() or address.strip(), address.split("<")[-1].rstrip(">").strip())
@@ -174,9 +179,9 @@ ADMINS = [(address.split("<")[0].strip() or address.strip(), address.split("<")[
 
 # Notifications (events.notify_rules): nothing for versions older than this, so reprocessing the archive
 # spams nobody; operators hear when the processor has not answered for this long.
-NOTIFY_MAX_AGE_HOURS = float(os.environ.get("REALTIME_NOTIFY_MAX_AGE_HOURS", "8"))
-PROCESSOR_SILENT_MINUTES = float(os.environ.get("REALTIME_PROCESSOR_SILENT_MINUTES", "15"))
-NOTIFY_SWEEP_SECONDS = float(os.environ.get("REALTIME_NOTIFY_SWEEP_SECONDS", "60"))
+NOTIFY_MAX_AGE_HOURS = float(env("REALTIME_NOTIFY_MAX_AGE_HOURS", "8"))
+PROCESSOR_SILENT_MINUTES = float(env("REALTIME_PROCESSOR_SILENT_MINUTES", "15"))
+NOTIFY_SWEEP_SECONDS = float(env("REALTIME_NOTIFY_SWEEP_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
