@@ -1,4 +1,4 @@
-"""Earthquakes, floods and their per-language reports, as the processor pushes them."""
+"""Earthquakes, floods, ash falls and their per-language reports, as the processor pushes them."""
 
 from __future__ import annotations
 
@@ -235,3 +235,72 @@ class OperatorAlert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="one_operator_alert_per_subject")]
+
+
+# Volcanic ash (issue 15) ------------------------------------------------------------------------------
+ASH_ALERT_LEVELS = ["normal", "waspada", "siaga", "awas"]  # Badan Geologi's levels I-IV, in order
+ASH_ALERT_CHOICES = [(level, level.capitalize()) for level in ASH_ALERT_LEVELS]
+
+
+class Volcano(models.Model):
+    """A volcano staff can pick on the ash upload page; loaded by `manage.py loadvolcanoes`
+    from the processor's packaged table, so both sides know the same summits."""
+
+    name = models.CharField(max_length=100, unique=True)
+    gvp_number = models.CharField(max_length=10, blank=True, default="", help_text="Smithsonian GVP volcano number")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    elevation_m = models.FloatField(help_text="summit, m above sea level")
+    region = models.CharField(max_length=255, blank=True, default="")
+    timezone = models.CharField(max_length=40, blank=True, default="", help_text="IANA name, e.g. Asia/Jakarta")
+    source = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ash(models.Model):
+    """One ash-fall forecast: uploaded by staff (or POSTed), then completed by the processor's pushes."""
+
+    volcano = models.ForeignKey(Volcano, blank=True, null=True, on_delete=models.SET_NULL, related_name="ash_events")
+    ash_id = models.CharField(max_length=120, unique=True, help_text="YYYYmmddHHMM+zzzz_<Volcano>")
+    volcano_name = models.CharField(max_length=100)
+    alert_level = models.CharField(max_length=10, choices=ASH_ALERT_CHOICES, default="normal")
+    event_time = models.DateTimeField()
+    event_time_zone_string = models.CharField(max_length=10, default="WIB", help_text="WIB, WITA, WIT or UTC")
+    eruption_height = models.FloatField(default=0, help_text="eruption column, m above the vent")
+    forecast_duration = models.PositiveSmallIntegerField(default=1, help_text="days")
+    hazard_file = models.FileField(upload_to="ash/hazard_file/%Y/%m/%d", blank=True, null=True)
+    hazard_path = models.CharField(max_length=255, blank=True, null=True)
+    task_status = models.CharField(max_length=30, default="None")
+    impact = models.JSONField(blank=True, null=True, help_text="the processor's impact.json")
+    published_at = models.DateTimeField(
+        blank=True, null=True, db_index=True,
+        help_text="when the whole version first arrived (its impact, pushed last); feeds, CAP and notices use it")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-event_time"]
+        verbose_name_plural = "ash"
+
+    def __str__(self) -> str:
+        return self.ash_id
+
+
+class AshReport(models.Model):
+    ash = models.ForeignKey(Ash, related_name="reports", on_delete=models.CASCADE)
+    language = models.CharField(max_length=4, default="id")
+    report_map = models.FileField(upload_to="reports/ash/pdf")
+    report_image = models.FileField(upload_to="reports/ash/png", blank=True, null=True)
+    report_thumbnail = models.FileField(upload_to="reports/ash/thumbnail", blank=True, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ash", "language"], name="unique_ash_language")]
+
+    def delete_files(self) -> None:
+        for field in (self.report_map, self.report_image, self.report_thumbnail):
+            if field:
+                field.delete(save=False)
