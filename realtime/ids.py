@@ -100,3 +100,41 @@ def parse_flood_id(flood_id: str) -> tuple[datetime, int, str]:
         raise FloodIdError(f"flood id {flood_id!r} holds an impossible date")
     moment = datetime.strptime(match.group("stamp"), "%Y%m%d%H").replace(tzinfo=timezone.utc)
     return moment, int(match.group("duration")), match.group("level")
+
+
+# Ash ids -----------------------------------------------------------------------------------------------
+# <event time %Y%m%d%H%M%z>_<volcano, spaces as '_'>, e.g. 201702211904+0700_Merapi, as the old processor named
+# its ashmaps folders. The name part is ASCII letters, digits, '_' and '-' (no dots or slashes: it is a folder).
+ASH_ID_PATTERN = r"[0-9]{12}[+-][0-9]{4}_[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+ASH_ID = ASH_ID_PATTERN
+ASH_ID_FORM = "YYYYmmddHHMM+zzzz_<Volcano>, e.g. 201702211904+0700_Merapi, in ASCII"
+_ASH = re.compile(r"(?P<stamp>[0-9]{12}[+-][0-9]{4})_(?P<name>[A-Za-z0-9][A-Za-z0-9_-]{0,63})")
+
+
+class AshIdError(ValueError):
+    """An ash id that does not follow YYYYmmddHHMM+zzzz_<Volcano>."""
+
+
+def parse_ash_id(ash_id: str) -> tuple[datetime, str]:
+    """(event time with its offset, volcano name with '_' for spaces); raises AshIdError for anything else."""
+    match = _ASH.fullmatch(ash_id) if isinstance(ash_id, str) else None
+    if not match:
+        raise AshIdError(f"not an ash id: {str(ash_id)[:60]!r}; expected {ASH_ID_FORM}")
+    stamp = match.group("stamp")
+    hours, minutes = int(stamp[13:15]), int(stamp[15:17])
+    if hours > 14 or minutes > 59:
+        raise AshIdError(f"ash id {ash_id!r} holds an impossible UTC offset {stamp[12:]}")
+    try:
+        moment = datetime.strptime(stamp, "%Y%m%d%H%M%z")
+    except ValueError:
+        raise AshIdError(f"ash id {ash_id!r} holds an impossible date") from None
+    return moment, match.group("name")
+
+
+def ash_id_problem(text: str) -> str | None:
+    """None for a valid ash id, else one line saying why it is refused."""
+    try:
+        parse_ash_id(text)
+    except AshIdError as exc:
+        return str(exc)
+    return None
