@@ -142,7 +142,7 @@ def test_an_rsynced_symlink_is_stored_unusable(receiver, uploads, tmp_path):
 def test_password_login_is_refused(receiver):
     transport = paramiko.Transport(("127.0.0.1", receiver.port))
     try:
-        transport.start_client(timeout=10)
+        transport.start_client(timeout=60)  # a loaded CI machine can take its time
         with pytest.raises(paramiko.BadAuthenticationType) as refused:
             transport.auth_password(receiver.user, "any-password")
         assert refused.value.allowed_types == ["publickey"]
