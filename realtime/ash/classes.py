@@ -1,8 +1,9 @@
 """The five InaSAFE ash-fall classes, read from data/classes.json so the table stays data.
 
 A thickness v (cm) is in a class when min < v <= max, as InaSAFE reclassified rasters: 0.01 cm is in
-no class, 0.1 cm is very low, 10 cm is high. The comparison is made in the thickness array's own
-float type, so a float32 raster's 0.1 (0.10000000149) is very low, as its author meant.
+no class, 0.1 cm is very low, 10 cm is high. The comparison is made in float32, the precision of
+forecast rasters, so a raster's 0.1 (0.10000000149 once widened to a Python float) is very low
+whether it is classified in the grid or sampled at a place and classified alone.
 """
 
 from __future__ import annotations
@@ -43,16 +44,14 @@ ASH_CLASSES: tuple[AshClass, ...] = _load()
 CLASS_KEYS: tuple[str, ...] = tuple(c.key for c in ASH_CLASSES)
 CLASS_BY_KEY: dict[str, AshClass] = {c.key: c for c in ASH_CLASSES}
 LOWEST_CM: float = ASH_CLASSES[0].min_cm
-_EDGES = np.array([c.min_cm for c in ASH_CLASSES], dtype=np.float64)
+_EDGES = np.array([c.min_cm for c in ASH_CLASSES], dtype=np.float32)
 
 
 def classify(thickness: np.ndarray) -> np.ndarray:
     """Index into ASH_CLASSES per cell (int8); -1 for no class (NaN, infinite, <= 0.01 cm)."""
-    values = np.asarray(thickness)
-    if not np.issubdtype(values.dtype, np.floating):
-        values = values.astype(np.float64)
-    edges = _EDGES.astype(values.dtype)
-    index = np.asarray(np.searchsorted(edges, values, side="left"), dtype=np.int8) - 1  # edges below v, minus one
+    with np.errstate(over="ignore"):  # beyond float32's range is infinite: no class
+        values = np.asarray(thickness, dtype=np.float32)
+    index = np.asarray(np.searchsorted(_EDGES, values, side="left"), dtype=np.int8) - 1  # edges below v, minus one
     index[~np.isfinite(values)] = -1
     return index
 
@@ -61,5 +60,5 @@ def class_of(value: float) -> AshClass | None:
     """The class of one thickness in cm, or None below 0.01 cm or for NaN/infinity."""
     if value is None or not math.isfinite(value):
         return None
-    index = int(classify(np.array([value], dtype=np.float64))[0])
+    index = int(classify(np.array([value]))[0])
     return ASH_CLASSES[index] if index >= 0 else None
