@@ -15,6 +15,9 @@ PLACES = Path("context/places.geojson")
 BASEMAP = Path("context/basemap.tif")
 LAND = Path("context/land.geojson")
 KELURAHAN = Path("context/kelurahan.geojson")
+AIRPORTS = Path("context/airports.geojson")
+LANDCOVER = Path("context/landcover")  # any suffix GDAL reads: .shp, .gpkg, .geojson
+LANDCOVER_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb")
 POPULATION_SOURCE_TAG = "SOURCE"
 
 
@@ -51,6 +54,20 @@ class AnalysisData:
     def kelurahan(self) -> Path | None:
         """Optional village boundaries drawn on the flood map."""
         return self._optional(KELURAHAN)
+
+    @property
+    def airports(self) -> Path | None:
+        """Optional airports for the ash analysis (written by `realtime data init`)."""
+        return self._optional(AIRPORTS)
+
+    @property
+    def landcover(self) -> Path | None:
+        """Optional land-cover polygons for the ash analysis: the first context/landcover.* GDAL reads."""
+        for suffix in LANDCOVER_SUFFIXES:
+            path = self.root / LANDCOVER.with_suffix(suffix)
+            if path.is_file():
+                return path
+        return None
 
     @property
     def flood_population(self) -> Path | None:

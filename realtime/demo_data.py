@@ -17,7 +17,7 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-from realtime.analysis_data import KELURAHAN, LAND, PLACES, POPULATION, POPULATION_SOURCE_TAG, AnalysisData
+from realtime.analysis_data import AIRPORTS, KELURAHAN, LAND, PLACES, POPULATION, POPULATION_SOURCE_TAG, AnalysisData
 from realtime.event_folder import write_atomic
 
 # Indonesia with a margin; 30 arc-second cells (about 0.9 km, PAGER's LandScan resolution).
@@ -38,6 +38,10 @@ whole pipeline run offline, but the numbers are **approximate**:
   town's size. It holds {people:,.0f} people, far fewer than Indonesia's real
   population (about 275 million): rural people outside the listed towns are
   missing. Use it for demos and tests, never for operational reports.
+- `context/airports.geojson`: Indonesian airports with `name`, `iata`, `city`
+  and `province`, from the `airportsdata` package (MIT licence); the ash
+  analysis lists those under ash apart from the towns. Delete it and run
+  `realtime data init` again to rebuild it.
 
 ## Using a real population raster
 
@@ -169,7 +173,36 @@ def init_demo_analysis_data(root: Path, overwrite: bool = False) -> AnalysisData
             write_atomic(data.root / "README.md", readme.encode("utf-8"))
     if overwrite or not data.land.exists():
         write_land_context(data)
+    if overwrite or data.airports is None:
+        write_airports_context(data)
     return data
+
+
+def airports_feature_collection(country: str = "ID") -> dict:
+    """The country's airports that have an IATA code, as GeoJSON points (name, iata, city, province)."""
+    from importlib.metadata import version
+
+    import airportsdata
+
+    airports = sorted((a for a in airportsdata.load("IATA").values() if a["country"] == country),
+                      key=lambda a: a["iata"])
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(a["lon"]), 5), round(float(a["lat"]), 5)]},
+            "properties": {"name": a["name"], "iata": a["iata"], "city": a["city"], "province": a["subd"]},
+        }
+        for a in airports
+    ]
+    source = f"airportsdata {version('airportsdata')} (MIT licence)"
+    return {"type": "FeatureCollection", "source": source, "features": features}
+
+
+def write_airports_context(data: AnalysisData) -> int:
+    """context/airports.geojson from the packaged airports table, for the ash analysis; returns how many."""
+    collection = airports_feature_collection()
+    write_atomic(data.root / AIRPORTS, json.dumps(collection, ensure_ascii=False).encode("utf-8"))
+    return len(collection["features"])
 
 
 def write_land_context(data: AnalysisData) -> int:

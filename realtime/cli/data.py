@@ -22,9 +22,10 @@ def data_init(
         help="A polygon layer (shapefile, GeoPackage, GeoJSON) of village boundaries for the flood map.",
     ),
 ) -> None:
-    """Build a demo analysis-data folder (GeoNames towns, an approximate population raster, land polygons).
+    """Build a demo analysis-data folder (GeoNames towns, an approximate population raster, land polygons, airports).
 
-    A complete folder is kept, but gains context/land.geojson (the maps' land and sea) when it has none.
+    A complete folder is kept, but gains context/land.geojson (the maps' land and sea) and
+    context/airports.geojson (the ash analysis's airports) when it has none.
     """
     from realtime.demo_data import import_kelurahan, init_demo_analysis_data
 
