@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from realtime.cli import data, demo, flood, services, shake, state
+from realtime.cli import ash, data, demo, flood, services, shake, state
 
 app = typer.Typer(
     help="InaSAFE Realtime: turn BMKG ShakeMaps and flood data into impact reports.",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(shake.app, name="shake")
 app.add_typer(flood.app, name="flood")
+app.add_typer(ash.app, name="ash")
 app.add_typer(data.app, name="data")
 app.add_typer(state.app, name="state")
 app.command("demo")(demo.demo)
