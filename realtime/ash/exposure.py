@@ -109,22 +109,48 @@ class _Blocks:
 
 
 class _SeparableBlocks(_Blocks):
-    """Same CRS, both north-up: a population column always falls in the same hazard column."""
+    """Same CRS, both north-up: population rows and columns fall in hazard rows and columns in order.
+
+    So a block is summed onto the hazard grid by two reduceat passes (rows first, over the full width;
+    then columns, on a block some times smaller) and the grid is classified once, instead of looking a
+    class up for every population cell: about a third of the time of that lookup on the Merapi bench.
+    """
 
     def __init__(self, *args):
         super().__init__(*args)
         t, w = self.transform, self.window
         x = t.c + (np.arange(w.col_off, w.col_off + w.width) + 0.5) * t.a
-        _, self.cols, self.cols_inside = self.hazard.cells_of(x, np.full(x.shape, self.hazard.transform.f))
+        _, cols, inside = self.hazard.cells_of(x, np.full(x.shape, self.hazard.transform.f))
+        self.col_slice, self.col_starts, self.hazard_cols = _runs(cols, inside)
 
-    def block_classes(self, window: Window) -> np.ndarray:
+    def __call__(self, blocks: list[Window]) -> tuple[np.ndarray, int]:
+        people = np.zeros(self.hazard.shape)  # people per hazard cell
+        cells = 0
         t = self.transform
-        y = t.f + (np.arange(window.row_off, window.row_off + window.height) + 0.5) * t.e
-        rows, _, rows_inside = self.hazard.cells_of(np.full(y.shape, self.hazard.transform.c), y)
-        classes = self.classes[np.ix_(rows, self.cols)]
-        if not (rows_inside.all() and self.cols_inside.all()):
-            classes[~(rows_inside[:, None] & self.cols_inside[None, :])] = -1
-        return classes
+        for window in blocks:
+            population = _read_block(self.path, window, self.nodata)
+            cells += population.size
+            y = t.f + (np.arange(window.row_off, window.row_off + window.height) + 0.5) * t.e
+            rows, _, inside = self.hazard.cells_of(np.full(y.shape, self.hazard.transform.c), y)
+            row_slice, row_starts, hazard_rows = _runs(rows, inside)
+            if hazard_rows.size == 0 or self.hazard_cols.size == 0:
+                continue
+            by_row = np.add.reduceat(population[row_slice, self.col_slice], row_starts, axis=0, dtype=np.float64)
+            people[np.ix_(hazard_rows, self.hazard_cols)] += np.add.reduceat(by_row, self.col_starts, axis=1)
+        sums = np.bincount(self.classes.ravel().astype(np.intp) + 1, weights=people.ravel(),
+                           minlength=len(ASH_CLASSES) + 1)
+        return sums[1:], cells
+
+
+def _runs(index: np.ndarray, inside: np.ndarray) -> tuple[slice, np.ndarray, np.ndarray]:
+    """For a non-decreasing hazard index per population row (or column): the slice of those inside the hazard,
+    where each run of equal indices starts within that slice, and the index of each run."""
+    where = np.flatnonzero(inside)  # contiguous, the index being monotonic
+    if where.size == 0:
+        return slice(0, 0), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    kept = index[where[0] : where[-1] + 1]
+    starts = np.flatnonzero(np.r_[True, kept[1:] != kept[:-1]])
+    return slice(where[0], where[-1] + 1), starts, kept[starts]
 
 
 class _ProjectedBlocks(_Blocks):
