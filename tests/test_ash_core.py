@@ -314,3 +314,29 @@ def test_merapi_exposure_against_masks_of_the_file(fixtures, tmp_path):
     assert exposure.people == pytest.approx(expected, rel=1e-6)  # people/9 in float32
     assert exposure.displaced == pytest.approx(expected["high"] + expected["very_high"], rel=1e-6)
     assert exposure.cells == fine.size
+
+
+def test_merapi_forecast_warped_to_utm_49s_exposes_the_same_people(fixtures, tmp_path):
+    # The forecast resampled (nearest) onto 500 m cells of UTM 49S, over one person per 30" cell in lon/lat:
+    # only cells along class boundaries can change class, so each class agrees to a few per cent.
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    path = fixtures / "ash" / "201702211204+0000_Merapi-hazard.tif"
+    with rasterio.open(path) as dataset:
+        raw, nodata = dataset.read(1), dataset.nodata
+        utm, width, height = calculate_default_transform(dataset.crs, "EPSG:32749", dataset.width, dataset.height,
+                                                         *dataset.bounds, resolution=500)
+        warped = np.full((height, width), nodata, np.float32)
+        reproject(raw, warped, src_transform=dataset.transform, src_crs=dataset.crs, src_nodata=nodata,
+                  dst_transform=utm, dst_crs="EPSG:32749", dst_nodata=nodata, resampling=Resampling.nearest)
+    lonlat = read_ash_hazard(path)
+    projected = read_ash_hazard(write_tif(tmp_path / "merapi_utm.tif", warped, utm, crs="EPSG:32749", nodata=nodata))
+    assert projected.crs.to_epsg() == 32749
+    assert projected.max_thickness_cm == lonlat.max_thickness_cm
+    west, south, east, north = lonlat.bounds()
+    people = np.ones((round((north - south) * 120) + 2, round((east - west) * 120) + 2), np.float32)
+    population = write_tif(tmp_path / "one_per_cell.tif", people, from_origin(west, north, 1 / 120, 1 / 120))
+    a, b = ash_exposure(lonlat, population), ash_exposure(projected, population)
+    assert a.total > 20_000
+    assert b.total == pytest.approx(a.total, rel=0.005)
+    assert b.people == pytest.approx(a.people, rel=0.03)

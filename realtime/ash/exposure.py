@@ -11,7 +11,6 @@ every cell centre is projected into the hazard's CRS and classified.
 
 from __future__ import annotations
 
-import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from pyproj import Transformer
-from rasterio.errors import WindowError
-from rasterio.warp import transform_bounds
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from realtime.ash.classes import ASH_CLASSES, CLASS_KEYS, classify
 from realtime.ash.hazard import AshHazard
 from realtime.earthquake.exposure import BLOCK_ROWS, _contiguous, _lonlat_window, _read_block, _row_blocks
+from realtime.earthquake.exposure import _projected_window as _earthquake_projected_window
 from realtime.earthquake.grid import GridSpec
 
 _RATES = np.array([c.displacement_rate for c in ASH_CLASSES])
@@ -66,21 +64,12 @@ def _exposure(sums: np.ndarray, cells: int) -> AshExposure:
 
 def _centre_window(hazard: AshHazard, dataset) -> Window | None:
     """Population cells whose centres lie inside the forecast's extent (same CRS, both north-up)."""
-    left, bottom, right, top = hazard.bounds()
-    return _lonlat_window(GridSpec(left, bottom, right, top, 2, 2), dataset)  # only the rectangle is used
+    return _lonlat_window(GridSpec(*hazard.bounds(), 2, 2), dataset)  # only the rectangle is used
 
 
 def _projected_window(hazard: AshHazard, dataset) -> Window | None:
-    """The forecast's extent in the population's CRS, as a window padded by one cell."""
-    bounds = transform_bounds(hazard.crs, dataset.crs, *hazard.bounds(), densify_pts=51)
-    if not all(math.isfinite(b) for b in bounds):
-        return None
-    window = from_bounds(*bounds, transform=dataset.transform).round_offsets(op="floor").round_lengths(op="ceil")
-    padded = Window(int(window.col_off) - 1, int(window.row_off) - 1, int(window.width) + 2, int(window.height) + 2)
-    try:
-        return padded.intersection(Window(0, 0, dataset.width, dataset.height))
-    except WindowError:
-        return None
+    """The forecast's lon/lat extent in the population's CRS, as a window padded by one cell."""
+    return _earthquake_projected_window(GridSpec(*hazard.lonlat_bounds(), 2, 2), dataset)
 
 
 def _class_sums(classes: np.ndarray, people: np.ndarray) -> np.ndarray:
