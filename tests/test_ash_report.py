@@ -171,3 +171,41 @@ def test_without_landcover_or_airports_those_parts_are_left_out(tmp_path):
     assert "Landcover impact" not in en and "Rice field" not in en and "Airport" not in en
     assert "Dampak Penutup Lahan" not in id_ and "Bandara" not in id_
     assert "Muntilan" in en and "156,000" in en and "Jumlah penduduk" in id_
+
+
+def test_map_draws_each_class_in_its_colour_over_land_and_sea(tmp_path):
+    """Pixels read through the map's own axes: ash at 0.7 opacity over the land or sea colour, the volcano on top."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from realtime.reporting.ash_map import ash_map_figure
+    from realtime.reporting.ash_report import table_places
+    from realtime.reporting.basemap import LAND_COLOUR, SEA_COLOUR
+    from realtime.reporting.map_parts import MapContext
+
+    document = ash_document()
+    folder = write_event_folder(tmp_path / ASH_ID, document)
+    land = {"type": "Feature", "properties": {},  # land east of 110.3°E only: the very low square lies at sea
+            "geometry": {"type": "Polygon", "coordinates": [[[110.3, -8.5], [111.5, -8.5], [111.5, -6.5], [110.3, -6.5],
+                                                             [110.3, -8.5]]]}}
+    (tmp_path / "land.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [land]}))
+    fig, ax = ash_map_figure(folder, document, MapContext(None, None, land=tmp_path / "land.geojson"),
+                             table_places(document))
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    plt.close(fig)
+
+    def pixel(lon: float, lat: float) -> np.ndarray:
+        x, y = ax.transData.transform((lon, lat))
+        return image[int(round(image.shape[0] - y)), int(round(x))]
+
+    def blend(colour: str, under: str) -> np.ndarray:
+        return (0.7 * np.array(to_rgb(colour)) + 0.3 * np.array(to_rgb(under))) * 255
+
+    # #E32031 over #f2efe6 = (231.5, 94.1, 103.3); #0F74BC over #dbe8f0 = (76.2, 150.8, 203.6)
+    assert np.allclose(pixel(110.38, -7.52), blend("#E32031", LAND_COLOUR), atol=3)
+    assert np.allclose(pixel(110.05, -7.30), blend("#0F74BC", SEA_COLOUR), atol=3)
+    assert np.allclose(pixel(110.05, -7.55), np.array(to_rgb(SEA_COLOUR)) * 255, atol=3)
+    assert np.allclose(pixel(110.45, -7.35), np.array(to_rgb(LAND_COLOUR)) * 255, atol=3)
+    assert np.allclose(pixel(110.442, -7.542), np.array(to_rgb("#7a1f0f")) * 255, atol=3)
