@@ -23,6 +23,7 @@ esac
 
 prepare() {
     python manage.py migrate --noinput -v0
+    python manage.py loadvolcanoes  # the ash upload page's volcanoes, from the processor's table (idempotent)
     if [ -n "${INASAFE_REALTIME_REST_USER:-}" ] && [ -n "${INASAFE_REALTIME_REST_PASSWORD:-}" ]; then
         # "--": a password may begin with "-" (token_urlsafe makes such), which argparse would read as an option
         python manage.py createrealtimeuser -- "$INASAFE_REALTIME_REST_USER" "$INASAFE_REALTIME_REST_PASSWORD"

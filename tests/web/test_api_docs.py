@@ -14,7 +14,7 @@ import requests
 from servers import web_app
 
 API = "/realtime/api/v1/"
-# The endpoints of docs/reference earthquake.md §4 and flood.md §5, written out here, not read from the code.
+# The endpoints of docs/reference earthquake.md §4, flood.md §5 and ash.md §2, written out here, not read from the code.
 ENDPOINTS = {
     "is_logged_in/": ["GET"],
     "indicator/notify_shakemap_push/": ["POST"],
@@ -29,6 +29,13 @@ ENDPOINTS = {
     "flood/{event_id}/flood-data/": ["GET"],
     "flood-report/{event_id}/": ["GET", "POST"],
     "flood-report/{event_id}/{language}/": ["GET", "PUT", "PATCH", "DELETE"],
+    # ash.md §2
+    "ash/": ["GET", "POST"],
+    "ash/{volcano_name}/{event_time}/": ["GET", "PUT", "PATCH", "DELETE"],
+    "ash-report/{volcano_name}/{event_time}/": ["GET", "POST"],
+    "ash-report/{volcano_name}/{event_time}/{language}/": ["GET", "PUT", "PATCH", "DELETE"],
+    "ash-feature/": ["GET"],
+    "volcano-list/": ["GET"],
 }
 
 

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from events import api_views as views
+from events import ash_api_urls
 from events.api_root import ApiRoot
 from events import converters  # noqa: F401 (registers the id converters)
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("flood-report/<flood_id:event_id>/", views.FloodReportList.as_view(), name="flood-report-list"),
     path("flood-report/<flood_id:event_id>/<language:language>/", views.FloodReportDetail.as_view(),
          name="flood-report-detail"),
+    *ash_api_urls.urlpatterns,
     # the processor's session check and heartbeat, listed last on the root page
     path("is_logged_in/", views.IsLoggedIn.as_view(), name="is-logged-in"),
     path("indicator/notify_shakemap_push/", views.NotifyShakemapPush.as_view(), name="notify-shakemap-push"),

@@ -112,6 +112,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = 4  # the most files one request of the API carries (an earthquake report has 3)
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024  # all files of one request, plus its form fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Ash uploads (events.ash_upload): the checked GeoTIFF is copied here for the processor, which reads
+# process_ash's ash_file_path only from its own REALTIME_HAZARD_DROP: mount one volume at the same path in both.
+HAZARD_DROP = Path(env("REALTIME_HAZARD_DROP", str(BASE_DIR.parent.parent / "var" / "hazard-drop")))
+ASH_MAX_PIXELS = int(float(env("REALTIME_ASH_MAX_PIXELS", "25000000")))  # cells the upload decodes and checks
 
 LOGIN_REDIRECT_URL = "/realtime/"
 REALTIME_GROUP = "Realtime REST User"

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 
-MODELS = ("earthquake", "earthquakereport", "flood", "floodreport", "userpush")
+MODELS = ("earthquake", "earthquakereport", "flood", "floodreport", "ash", "ashreport", "userpush")
 ACTIONS = ("add", "change", "delete", "view")
 
 
