@@ -19,7 +19,16 @@ from events.api_views import (GuardedBodyMixin, PartialPutMixin, PublishMixin, R
                               delete_event_files)
 from events.ash_ids import AshKeyError, ash_id_for, ash_offset, parse_ash_time
 from events.ash_serializers import AshReportSerializer, AshSerializer, VolcanoSerializer, ash_url_kwargs
-from events.models import Ash, AshReport, Volcano
+from events.models import Ash, AshReport, Volcano, mark_published
+
+
+class AshPublishMixin(PublishMixin):
+    """Stamps published_at when the impact arrives, as for the other hazards, but plans no notifications:
+    events.dispatch.plan knows earthquakes and floods only (it would read an ash pk as a flood's)."""
+
+    @staticmethod
+    def _publish(instance) -> None:
+        mark_published(instance)
 
 
 def ash_key(kwargs: dict) -> dict:
@@ -33,7 +42,7 @@ def ash_key(kwargs: dict) -> dict:
 
 @extend_schema_view(get=extend_schema(summary="List ash-fall events, newest first"),
                     post=extend_schema(summary="Create an ash-fall event (processor or staff)"))
-class AshList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
+class AshList(GuardedBodyMixin, AshPublishMixin, generics.ListCreateAPIView):
     """Volcanic ash-fall forecasts, newest first, 100 a page: volcano, alert level, eruption height, reports.
 
     POST creates an event from `volcano_name` and `event_time` (ISO 8601 with its UTC offset); the ash id
@@ -50,7 +59,7 @@ class AshList(GuardedBodyMixin, PublishMixin, generics.ListCreateAPIView):
     patch=extend_schema(summary="Update an ash-fall event (processor; only the fields sent)"),
     delete=extend_schema(summary="Delete an ash-fall event, its reports and its files"),
 )
-class AshDetail(GuardedBodyMixin, PublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+class AshDetail(GuardedBodyMixin, AshPublishMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     """One ash-fall event by volcano and event time (`20170221190400+0700`, the offset it was named in)."""
 
     queryset = Ash.objects.select_related("volcano").prefetch_related("reports")
