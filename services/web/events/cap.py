@@ -17,9 +17,10 @@ from django.urls import reverse
 
 from events.maps import Point, finite
 from events.mmi_contours import Contour, read_contours
-from events.models import Earthquake, Flood
+from events.models import Ash, Earthquake, Flood
 from events.summary import (
-    NOT_XML, ROMAN, Document, FloodSummary, QuakeSummary, absolute, earlier_versions, flood_summary, quake_summary,
+    ASH_CLASS_KEYS, NOT_XML, ROMAN, AshSummary, Document, FloodSummary, QuakeSummary, absolute, ash_summary,
+    earlier_versions, flood_summary, grouped, quake_summary, round_people,
 )
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -45,6 +46,24 @@ PAGER_TO_CAP: dict[str | None, tuple[str, str, str]] = {
 FLOODING = ("Immediate", "Moderate", "Observed")
 NO_FLOODING = ("Past", "Minor", "Observed")
 
+# Volcanic ash fall (README "CAP 1.2"): a dispersal model's forecast of ash on the ground, from an eruption that has
+# happened. Severity follows the heaviest InaSAFE ash class that reaches people (rounded as the report rounds them,
+# so a modelled 0.3 person reaches nobody): high (5-10 cm: structural damage, wet load collapse) and very high
+# (> 10 cm: roof collapse) are the classes whose people Badan Geologi counts as displaced (rate 1.0): Severe;
+# medium (2-5 cm: crops destroyed, infrastructure and cosmetic building damage): Moderate; very low and low
+# (health, water, transport): Minor. Badan Geologi's alert level sets a floor: Siaga (an eruption threatens the
+# area around the vent) at least Moderate, Awas (it threatens settlements; evacuation) at least Severe.
+# Urgency: ash falling on people calls for action now (masks, clearing roofs): Immediate; with nobody under the
+# forecast, Future, unless the level is Awas (Immediate). Certainty: the model's forecast is its best estimate
+# (Likely) where people are in ash fall; with nobody reached, Possible.
+ASH_SEVERITY = {"very_high": "Severe", "high": "Severe", "medium": "Moderate", "low": "Minor", "very_low": "Minor",
+                None: "Minor"}
+ALERT_SEVERITY_FLOOR = {"siaga": "Moderate", "awas": "Severe"}
+SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
+# The circle around the volcano when there is no affected place to reach: PVMBG's widest danger zones (Merapi,
+# Awas in 2010: 20 km) are about this size.
+ASH_MIN_RADIUS_KM = 20
+
 # The circle around the epicentre. 100 km is the radius within which GDACS scores an earthquake's exposed
 # population and covers felt shaking (MMI IV-V) of the M5-6 quakes most alerts are about; where shaking of
 # MMI VI or more reaches further, the contour polygon carries the area beyond it (shapes of an area are a union).
@@ -69,6 +88,12 @@ TEXTS = {
         "flooding": "Flood report for Jakarta at {time} UTC ({hours} h): {rw} RW flooded",
         "caution": ", {rw} more to watch", "villages": " in {count} villages",
         "affected": "People affected: {count}.", "displaced": "People displaced: {count}.",
+        "ash": "Volcanic ash fall", "eruption": "Eruption of {volcano} at {time} UTC",
+        "alert_level": "Volcano alert level: {level}.", "column": ", eruption column {height} m above sea level",
+        "ash_people": "People in ash fall: {count}", "by_level": " ({levels})", "nobody": "Nobody is in the forecast ash fall.",
+        "thickness": "Maximum forecast ash thickness: {cm} cm.", "duration": "Forecast for {days} day(s).",
+        "ash_area": "Around {volcano}",
+        "levels": {"very_low": "very low", "low": "low", "medium": "moderate", "high": "high", "very_high": "very high"},
     },
     "id": {
         "earthquake": "Gempabumi", "flood": "Banjir", "map": "Peta banjir",
@@ -80,6 +105,14 @@ TEXTS = {
         "flooding": "Laporan banjir Jakarta pada {time} UTC ({hours} jam): {rw} RW tergenang",
         "caution": ", {rw} lagi perlu diwaspadai", "villages": " di {count} kelurahan",
         "affected": "Penduduk terdampak: {count}.", "displaced": "Penduduk mengungsi: {count}.",
+        "ash": "Hujan abu vulkanik", "eruption": "Erupsi {volcano} pada {time} UTC",
+        "alert_level": "Tingkat aktivitas gunung api: {level}.", "column": ", tinggi kolom erupsi {height} m dpl",
+        "ash_people": "Penduduk terdampak hujan abu: {count}", "by_level": " ({levels})",
+        "nobody": "Tidak ada penduduk di daerah prakiraan hujan abu.",
+        "thickness": "Ketebalan abu maksimum menurut prakiraan: {cm} cm.", "duration": "Prakiraan untuk {days} hari.",
+        "ash_area": "Sekitar {volcano}",
+        "levels": {"very_low": "sangat rendah", "low": "rendah", "medium": "sedang", "high": "tinggi",
+                   "very_high": "sangat tinggi"},
     },
 }
 LANGUAGE_NAMES = {"en": {"en": "English", "id": "Indonesian"}, "id": {"en": "bahasa Inggris", "id": "bahasa Indonesia"}}
@@ -96,6 +129,11 @@ def flood_identifier(flood: Flood) -> str:
     return f"inasafe-realtime-flood-{flood.event_id}"
 
 
+def ash_identifier(ash: Ash) -> str:
+    """CAP allows the ash id's '+' (it forbids spaces, commas, < and &); its URL keeps it literal (RFC 3986 path)."""
+    return f"inasafe-realtime-ash-{ash.ash_id}"
+
+
 def cap_time(moment: datetime) -> str:
     """CAP's DateTime: whole seconds, numeric offset; UTC written -00:00 as CAP 1.2 (3.3.2) requires."""
     return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S-00:00")
@@ -103,6 +141,10 @@ def cap_time(moment: datetime) -> str:
 
 def cap_url(identifier: str) -> str:
     return absolute(reverse("cap-file", kwargs={"identifier": identifier}))
+
+
+def ash_page(ash: Ash) -> str:
+    return absolute(reverse("ash-detail", kwargs={"ash_id": ash.ash_id}))
 
 
 def flood_page(flood: Flood) -> str:
@@ -241,6 +283,52 @@ def flood_description(summary: FloodSummary, language: str) -> str:
     if summary.displaced is not None:
         parts.append(words["displaced"].format(count=count_text(summary.displaced, language)))
     return " ".join(parts)
+
+
+def ash_description(summary: AshSummary, language: str) -> str:
+    """The eruption, alert level and column; people in ash fall by level (heaviest first), displaced, thickness."""
+    words = TEXTS[language]
+    text = words["eruption"].format(volcano=summary.volcano,
+                                    time=summary.time.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M"))
+    if summary.column_height_asl_m is not None:
+        text += words["column"].format(height=grouped(summary.column_height_asl_m, language))
+    parts = [text + "."]
+    if summary.alert_level:
+        parts.append(words["alert_level"].format(level=summary.alert_word))
+    levels = [(key, count) for key in reversed(ASH_CLASS_KEYS) if (count := round_people(summary.exposure.get(key) or 0.0))]
+    if summary.affected is not None and round_people(summary.affected):
+        by_level = "; ".join(f"{words['levels'][key]} {grouped(count, language)}" for key, count in levels)
+        parts.append(words["ash_people"].format(count=grouped(round_people(summary.affected), language))
+                     + (words["by_level"].format(levels=by_level) if by_level else "") + ".")
+        if summary.displaced is not None:
+            parts.append(words["displaced"].format(count=grouped(round_people(summary.displaced), language)))
+    elif summary.affected is not None:
+        parts.append(words["nobody"])
+    if summary.max_thickness_cm is not None:
+        cm = f"{summary.max_thickness_cm:.1f}"
+        parts.append(words["thickness"].format(cm=cm.replace(".", ",") if language == "id" else cm))
+    if summary.forecast_duration_days:
+        parts.append(words["duration"].format(days=summary.forecast_duration_days))
+    return " ".join(parts)
+
+
+def ash_codes(summary: AshSummary) -> tuple[str, str, str]:
+    """(urgency, severity, certainty) from the heaviest class reaching people and the alert level (table above)."""
+    worst = summary.worst_class
+    severity = ASH_SEVERITY[worst]
+    floor = ALERT_SEVERITY_FLOOR.get(summary.alert_level or "")
+    if floor and SEVERITIES.index(floor) > SEVERITIES.index(severity):
+        severity = floor
+    urgency = "Immediate" if worst or summary.alert_level == "awas" else "Future"
+    return urgency, severity, "Likely" if worst else "Possible"
+
+
+def ash_radius_km(summary: AshSummary) -> int:
+    """The circle's radius: to the farthest place or airport the ash reaches, whole km rounded up, ASH_MIN_RADIUS_KM
+    at least."""
+    distances = [place.distance_km for place in [*summary.places, *summary.airports]
+                 if place.class_key and place.distance_km is not None and 0 <= place.distance_km <= 2000]
+    return max([ASH_MIN_RADIUS_KM, *(math.ceil(distance) for distance in distances)])
 
 
 # XML -------------------------------------------------------------------------------------------------------
@@ -387,3 +475,33 @@ def flood_cap(flood: Flood) -> bytes:
         _area(info, TEXTS[language]["jakarta"], [polygon_text(ring)], None)
     return _serialise(alert)
 
+
+
+def ash_cap(ash: Ash) -> bytes:
+    """The CAP alert of one published ash-fall forecast; the area is a circle on the volcano reaching the farthest
+    place in ash fall (the web keeps no class polygons), or none when the volcano's position is unknown."""
+    if ash.published_at is None:
+        raise ValueError(f"ash fall {ash} is not published")
+    summary = ash_summary(ash)
+    alert = _alert(ash_identifier(ash), ash.published_at, None)
+    codes = ash_codes(summary)
+    expires = max(ash.published_at + EXPIRES_AFTER, summary.time + timedelta(days=summary.forecast_duration_days or 1))
+    circle = f"{_lat_lon((summary.longitude, summary.latitude))} {ash_radius_km(summary)}" \
+        if summary.longitude is not None and summary.latitude is not None else None
+    for language in INFO_LANGUAGES:
+        info = _info_head(alert, language, "Geo", TEXTS[language]["ash"], codes, summary.time, expires,
+                          summary.title(language))
+        _add(info, "description", ash_description(summary, language))
+        _add(info, "web", ash_page(ash))
+        _parameters(info, [
+            ("Volcano", summary.volcano),
+            ("VolcanoAlertLevel", summary.alert_level),
+            ("ColumnHeightASL", None if summary.column_height_asl_m is None else f"{round(summary.column_height_asl_m)} m"),
+            ("MaxAshThickness", None if summary.max_thickness_cm is None else f"{summary.max_thickness_cm:.1f} cm"),
+            ("AffectedPeople", None if summary.affected is None else str(round(summary.affected))),
+            ("DisplacedPeople", None if summary.displaced is None else str(round(summary.displaced))),
+            ("EventID", summary.ash_id),
+        ])
+        _resources(info, summary.documents, language)
+        _area(info, TEXTS[language]["ash_area"].format(volcano=summary.volcano), [], circle)
+    return _serialise(alert)

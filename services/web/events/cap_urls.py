@@ -19,27 +19,35 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from events.cap import (
-    CAP_MIME, NOT_XML, cap_url, flood_cap, flood_identifier, flood_page, quake_cap, quake_identifier,
+    CAP_MIME, NOT_XML, ash_cap, ash_identifier, ash_page, cap_url, flood_cap, flood_identifier, flood_page, quake_cap,
+    quake_identifier,
 )
 from events.feed_http import MAX_AGE_SECONDS, MAX_ITEMS, FeedParams, feed_validators, feed_view
-from events.ids import FLOOD_ID_PATTERN, SHAKE_ID_PATTERN, SOURCE_TYPE_PATTERN, flood_id_problem, shake_id_problem
-from events.models import Earthquake, Flood
-from events.summary import absolute, flood_summary, quake_summary
+from events.ids import (
+    ASH_ID_PATTERN, FLOOD_ID_PATTERN, SHAKE_ID_PATTERN, SOURCE_TYPE_PATTERN, ash_id_problem, flood_id_problem,
+    shake_id_problem,
+)
+from events.models import Ash, Earthquake, Flood
+from events.summary import absolute, ash_summary, flood_summary, quake_summary
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_MIME = "application/atom+xml; charset=utf-8"
 IDENTIFIER = (rf"inasafe-realtime-(?:eq-(?P<shake_id>{SHAKE_ID_PATTERN})-(?P<source_type>{SOURCE_TYPE_PATTERN})"
-              rf"|flood-(?P<flood_id>{FLOOD_ID_PATTERN}))")
+              rf"|flood-(?P<flood_id>{FLOOD_ID_PATTERN})|ash-(?P<ash_id>{ASH_ID_PATTERN}))")
 URL_IDENTIFIER = re.sub(r"\(\?P<\w+>", "(?:", IDENTIFIER)  # the same, with no groups for Django to pass on
 FEED_TITLES = {"en": "InaSAFE Realtime CAP alerts", "id": "Peringatan CAP InaSAFE Realtime"}
 
 
-def published_version(identifier: str) -> Earthquake | Flood:
+def published_version(identifier: str) -> Earthquake | Flood | Ash:
     """The published row an identifier names; Http404 for anything else."""
     match = re.fullmatch(IDENTIFIER, identifier)
     if match is None:
         raise Http404("no such alert")
-    if match["flood_id"]:
+    if match["ash_id"]:
+        if ash_id_problem(match["ash_id"]):
+            raise Http404("no such alert")
+        row = Ash.objects.filter(ash_id=match["ash_id"], published_at__isnull=False).first()
+    elif match["flood_id"]:
         if flood_id_problem(match["flood_id"]):
             raise Http404("no such alert")
         row = Flood.objects.filter(event_id=match["flood_id"], published_at__isnull=False).first()
@@ -72,7 +80,7 @@ def _conditional(request: HttpRequest, etag: str, last_modified: datetime | None
 def cap_file(request: HttpRequest, identifier: str) -> HttpResponse:
     """One CAP file. Its ETag is its own bytes' hash: a replaced PDF changes the digest, hence the file."""
     row = published_version(identifier)
-    body = quake_cap(row) if isinstance(row, Earthquake) else flood_cap(row)
+    body = quake_cap(row) if isinstance(row, Earthquake) else flood_cap(row) if isinstance(row, Flood) else ash_cap(row)
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     return _conditional(request, etag, None, lambda: HttpResponse(body, content_type=CAP_MIME))
 
@@ -88,7 +96,7 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def cap_index_xml(rows: list[Earthquake | Flood], language: str, self_url: str, updated: datetime | None) -> bytes:
+def cap_index_xml(rows: list[Earthquake | Flood | Ash], language: str, self_url: str, updated: datetime | None) -> bytes:
     """Atom: one entry per alert, newest sent first, linking its CAP file as application/cap+xml."""
     feed = ET.Element("feed", xmlns=ATOM_NS)  # children inherit the default namespace as plain names
     _atom(feed, "id", absolute(reverse("cap-atom")))
@@ -100,9 +108,12 @@ def cap_index_xml(rows: list[Earthquake | Flood], language: str, self_url: str, 
         if isinstance(row, Earthquake):
             summary, identifier = quake_summary(row), quake_identifier(row)
             page = summary.detail_url
-        else:
+        elif isinstance(row, Flood):
             summary, identifier = flood_summary(row), flood_identifier(row)
             page = flood_page(row)
+        else:
+            summary, identifier = ash_summary(row), ash_identifier(row)
+            page = ash_page(row)
         url = cap_url(identifier)
         entry = _atom(feed, "entry")
         _atom(entry, "id", url)
@@ -115,23 +126,27 @@ def cap_index_xml(rows: list[Earthquake | Flood], language: str, self_url: str, 
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _floods(params: FeedParams) -> QuerySet:
-    """Floods have no alert level or magnitude: a reader asking for either gets earthquakes only."""
-    floods = params.floods()
-    return floods.none() if params.min_alert or params.min_magnitude is not None else floods
+def _quakes_only(params: FeedParams, queryset: QuerySet) -> QuerySet:
+    """Floods and ash falls have no PAGER level or magnitude: a reader asking for either gets earthquakes only."""
+    return queryset.none() if params.min_alert or params.min_magnitude is not None else queryset
+
+
+def _time(row: Earthquake | Flood | Ash) -> datetime:
+    return row.event_time if isinstance(row, Ash) else row.time
 
 
 @feed_view
 def cap_index(request: HttpRequest, params: FeedParams) -> HttpResponse:
-    quakes, floods = params.quakes(), _floods(params)
-    both = [feed_validators(quakes, params, "cap.atom"), feed_validators(floods, params, "cap.atom floods")]
-    etag = quote_etag(hashlib.sha256("".join(v.etag for v in both).encode()).hexdigest()[:32])
-    moments = [v.last_modified for v in both if v.last_modified is not None]
+    kinds = [(params.quakes(), "cap.atom"), (_quakes_only(params, params.floods()), "cap.atom floods"),
+             (_quakes_only(params, params.ashes()), "cap.atom ash")]
+    validators = [feed_validators(rows, params, kind) for rows, kind in kinds]
+    etag = quote_etag(hashlib.sha256("".join(v.etag for v in validators).encode()).hexdigest()[:32])
+    moments = [v.last_modified for v in validators if v.last_modified is not None]
     last_modified = max(moments) if moments else None
 
     def render() -> HttpResponse:
-        rows = [*quakes.prefetch_related("reports")[:MAX_ITEMS], *floods.prefetch_related("reports")[:MAX_ITEMS]]
-        rows.sort(key=lambda row: (row.published_at, row.time), reverse=True)
+        rows = [row for queryset, _ in kinds for row in queryset.prefetch_related("reports")[:MAX_ITEMS]]
+        rows.sort(key=lambda row: (row.published_at, _time(row)), reverse=True)
         body = cap_index_xml(rows[:MAX_ITEMS], params.language, absolute(request.get_full_path()), last_modified)
         return HttpResponse(body, content_type=ATOM_MIME)
 

@@ -7,10 +7,11 @@ version, a replaced report or a different `?lang=` gives a new ETag without rend
 Use:
     @feed_view
     def my_feed(request, params: FeedParams):
-        rows = params.quakes()  # or params.floods(), or params.filter(queryset)
+        rows = params.quakes()  # or params.floods(), params.ashes(), or params.filter(queryset)
         return serve_feed(request, rows, params, render=lambda items, updated: HttpResponse(...))
 
-`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods are filtered by `?days=` alone.
+`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods and ash falls are filtered by `?days=` alone
+(an ash fall's time is its eruption's, Ash.event_time).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import ValidationError
 
 from events.filters import _number as api_number
-from events.models import ALERT_LEVELS, Earthquake, Flood
+from events.models import ALERT_LEVELS, Ash, Earthquake, Flood
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -60,20 +61,24 @@ class FeedParams:
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         """Published versions of the model within the window, newest first; alert/magnitude for quakes only."""
-        queryset = queryset.filter(published_at__isnull=False, time__gte=self.since)
+        time = "event_time" if queryset.model is Ash else "time"
+        queryset = queryset.filter(published_at__isnull=False, **{f"{time}__gte": self.since})
         if queryset.model is Earthquake:
             if self.min_magnitude is not None:
                 queryset = queryset.filter(magnitude__gte=self.min_magnitude)
             if self.min_alert is not None:
                 levels = ALERT_LEVELS[ALERT_LEVELS.index(self.min_alert):]
                 queryset = queryset.filter(impact__fatalities__alert__in=levels)
-        return queryset.order_by("-time", "-published_at", "-pk")
+        return queryset.order_by(f"-{time}", "-published_at", "-pk")
 
     def quakes(self) -> QuerySet:
         return self.filter(Earthquake.objects.all())
 
     def floods(self) -> QuerySet:
         return self.filter(Flood.objects.all())
+
+    def ashes(self) -> QuerySet:
+        return self.filter(Ash.objects.select_related("volcano"))
 
 
 def _finite(request: HttpRequest, name: str) -> float | None:

@@ -1,9 +1,9 @@
-"""Public feeds: earthquakes as Atom (RFC 4287) and as USGS summary GeoJSON, floods as Atom.
+"""Public feeds: earthquakes as Atom (RFC 4287) and as USGS summary GeoJSON, floods and volcanic ash as Atom.
 
 One entry per published version (an initial and a corrected ShakeMap are two entries), newest origin time
 first. Titles and text come from events.summary, so a feed says what the CAP file, the email and the
 webhook say. `?lang=id` gives Indonesian. Filters and conditional GET: events.feed_http
-(`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods take `?days=`).
+(`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods and ash take `?days=`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 
+from events.ash_pages import ALERT_LEVELS, CLASS_BY_KEY
 from events.feed_http import FeedParams, feed_view, serve_feed
 from events.local_time import local, zone_at
-from events.models import Earthquake, Flood
+from events.models import Ash, Earthquake, Flood
 from events.page_views import ALERTS, SOURCE_TYPES, people
-from events.summary import (ROMAN, Document, FloodSummary, QuakeSummary, absolute, flood_summary,
-                            quake_summary)
+from events.summary import (ASH_CLASS_KEYS, ROMAN, AshSummary, Document, FloodSummary, QuakeSummary, absolute,
+                            ash_summary, flood_summary, grouped, quake_summary, round_people)
 
 GEOJSON_TYPE = "application/geo+json"
 
@@ -115,6 +116,27 @@ def flood_text(summary: FloodSummary, language: str) -> str:
     ])
 
 
+def ash_text(summary: AshSummary, language: str) -> str:
+    """The entry's summary: time, alert level, column height, people affected (per level) and displaced, thickness."""
+    def count(value):
+        return grouped(round_people(value), language) if value is not None else None
+    alert = ALERT_LEVELS.get(summary.alert_level)
+    levels = "; ".join(f"{CLASS_BY_KEY[key].name} {count(people)}" for key in reversed(ASH_CLASS_KEYS)
+                       if round_people(people := summary.exposure.get(key) or 0.0))
+    return _sentences([
+        (gettext("Time"), _local(summary.time, summary.longitude)),
+        (gettext("Alert level"), f"{alert.word} ({alert.roman})" if alert else None),
+        (gettext("Eruption column height (a.s.l.)"),
+         f"{grouped(summary.column_height_asl_m, language)} m" if summary.column_height_asl_m is not None else None),
+        (gettext("People affected"), count(summary.affected)),
+        (gettext("People per fallout level"), levels or None),
+        (gettext("Displaced"), count(summary.displaced)),
+        (gettext("Maximum ash thickness"),
+         f"{summary.max_thickness_cm:.1f} cm".replace(".", "," if language == "id" else ".")
+         if summary.max_thickness_cm is not None else None),
+    ])
+
+
 def _window(params: FeedParams, earthquakes: bool) -> str:
     """The feed's subtitle: what it holds under the reader's filters."""
     parts = [gettext("past %(days)s days") % {"days": f"{params.days:g}"}]
@@ -188,6 +210,27 @@ def floods_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
         return _atom_response(feed)
 
     return serve_feed(request, params.floods(), params, "floods.atom", render)
+
+
+@feed_view
+def ashes_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
+    def render(rows: list[Ash], updated: datetime | None) -> HttpResponse:
+        with translation.override(params.language):
+            feed = _feed(request, params, gettext("InaSAFE Realtime volcanic ash"),
+                         gettext("Ash-fall forecasts after volcanic eruptions in Indonesia, one entry per forecast"),
+                         reverse("ash-list"), updated, earthquakes=False)
+            for row in rows:
+                summary = ash_summary(row)
+                feed.add_item(
+                    title=summary.title(params.language), link=summary.detail_url, description=None,
+                    summary_text=ash_text(summary, params.language),
+                    unique_id=_tag("ash", row.ash_id),
+                    pubdate=row.published_at, updateddate=row.published_at,
+                    categories=[summary.alert_level] if summary.alert_level else None,
+                    document_links=_document_links(summary.documents, {"pdf": gettext("Report PDF")}))
+        return _atom_response(feed)
+
+    return serve_feed(request, params.ashes(), params, "ash.atom", render)
 
 
 def epoch_ms(moment: datetime) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from realtime.ids import (
+    ASH_ID_PATTERN,
     FLOOD_ID_FORM,
     FLOOD_ID_PATTERN,
     SHAKE_ID_FORMS,
@@ -17,6 +18,7 @@ from realtime.ids import (
     SOURCE_TYPE_PATTERN,
     FloodIdError,
     is_shake_id,
+    ash_id_problem,  # noqa: F401 (the ash CAP file checks ids with it)
     parse_flood_id,
 )
 
@@ -57,6 +59,10 @@ class ShakeIdConverter(_Converter):
 
 class FloodIdConverter(_Converter):
     regex = FLOOD_ID_PATTERN
+
+
+class AshIdConverter(_Converter):
+    regex = ASH_ID_PATTERN
 
 
 class SourceTypeConverter(_Converter):

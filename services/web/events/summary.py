@@ -1,6 +1,7 @@
 """One event version told in a line: what feeds, CAP files, emails and webhooks all say about it.
 
-Every outward channel reads the version through `quake_summary` / `flood_summary`, so the Atom title, the
+Every outward channel reads the version through `quake_summary` / `flood_summary` / `ash_summary`, so the Atom
+title, the
 CAP headline, the email subject and the webhook payload cannot disagree. Values come from the row and the
 processor's impact.json; anything missing is None, never a guess.
 """
@@ -15,7 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 
-from events.models import ALERT_LEVELS, Earthquake, Flood
+from events.models import ALERT_LEVELS, ASH_ALERT_LEVELS, Ash, Earthquake, Flood
 
 # USGS writes "91 km W of Padang"; BMKG writes "64 km BaratDaya KAUR-BENGKULU". Indonesian readers get
 # BMKG's whole words, English readers USGS's abbreviations.
@@ -95,6 +96,17 @@ def _document(language: str, kind: str, file_field, mime_type: str) -> Document 
     return Document(language, kind, absolute(file_field.url), mime_type, size, path)
 
 
+def _report_documents(reports, pdf_field: str) -> list[Document]:
+    """Each report's PDF (held in `pdf_field`) and PNG, by language."""
+    documents = []
+    for report in sorted(reports, key=lambda r: r.language):
+        for kind, file_field, mime in (("pdf", getattr(report, pdf_field), "application/pdf"),
+                                       ("png", report.report_image, "image/png")):
+            if document := _document(report.language, kind, file_field, mime):
+                documents.append(document)
+    return documents
+
+
 @dataclass
 class QuakeSummary:
     """One earthquake version: initial or corrected ShakeMap of one event."""
@@ -160,12 +172,7 @@ def quake_summary(event: Earthquake) -> QuakeSummary:
     location = _dict(impact.get("location"))
     exposure = {k: v for k, v in _dict(impact.get("exposure")).items() if _number(v) is not None}
     alert = fatalities.get("alert") if fatalities.get("alert") in ALERT_LEVELS else None
-    documents: list[Document] = []
-    for report in sorted(event.reports.all(), key=lambda r: r.language):
-        for kind, file_field, mime in (("pdf", report.report_pdf, "application/pdf"),
-                                       ("png", report.report_image, "image/png")):
-            if document := _document(report.language, kind, file_field, mime):
-                documents.append(document)
+    documents = _report_documents(event.reports.all(), "report_pdf")
     if grid := _document("", "grid", event.shake_grid, "application/xml"):
         documents.append(grid)
     return QuakeSummary(
@@ -276,4 +283,172 @@ def flood_summary(flood: Flood) -> FloodSummary:
         villages=int(v) if (v := _number(summary.get("flooded_villages"))) is not None
         else (len(villages) if isinstance(villages, list) else None),
         documents=documents,
+    )
+
+
+# Volcanic ash ----------------------------------------------------------------------------------------------
+
+ASH_CLASS_KEYS = ("very_low", "low", "medium", "high", "very_high")  # realtime.ash.classes, mildest first
+ASH_WORDS = {
+    "en": {"hazard": "volcanic ash", "people": "{count} people in ash fall", "nobody": "nobody in ash fall"},
+    "id": {"hazard": "hujan abu vulkanik", "people": "{count} penduduk terdampak",
+           "nobody": "tidak ada penduduk terdampak"},
+}
+MAX_PLACES = 200  # a forecast names tens of places; a longer list is not the processor's
+
+
+def round_people(value: float) -> int:
+    """People as the report rounds them: up to 10, 100 or 1,000 (under 1,000, under 100,000, above)."""
+    if value < 0.5:
+        return 0
+    step = 10 if value < 1000 else 100 if value < 100000 else 1000
+    return int(math.ceil(value / step) * step)
+
+
+def grouped(value: float, language: str) -> str:
+    """12,300 in English, 12.300 in Indonesian."""
+    text = f"{round(value):,}"
+    return text.replace(",", ".") if language == "id" else text
+
+
+@dataclass
+class AshPlace:
+    """An affected place (or airport) of impact.json, its values checked."""
+
+    name: str
+    population: float | None
+    thickness_cm: float | None
+    class_key: str | None
+    distance_km: float | None
+    direction: str | None
+    longitude: float | None
+    latitude: float | None
+    kind: str = "place"
+
+
+def _ash_places(value, kind: str) -> list[AshPlace]:
+    places = []
+    for item in (value if isinstance(value, list) else [])[:MAX_PLACES]:
+        item = _dict(item)
+        if not item.get("name") or isinstance(item["name"], (dict, list)):
+            continue
+        population = _number(item.get("population"))
+        places.append(AshPlace(
+            name=clean(item["name"])[:80],
+            population=population if population is not None and population >= 0 else None,
+            thickness_cm=_number(item.get("thickness_cm")),
+            class_key=item.get("class_key") if item.get("class_key") in ASH_CLASS_KEYS else None,
+            distance_km=_number(item.get("distance_km")),
+            direction=item["direction"] if isinstance(item.get("direction"), str)
+            and item["direction"] in DIRECTION_WORDS_ID else None,
+            longitude=_number(item.get("longitude")),
+            latitude=_number(item.get("latitude")),
+            kind=kind,
+        ))
+    return places
+
+
+@dataclass
+class AshSummary:
+    """One ash-fall forecast of one eruption, as the processor's impact.json tells it."""
+
+    event: Ash
+    ash_id: str
+    volcano: str
+    latitude: float | None
+    longitude: float | None
+    region: str
+    time: datetime  # the eruption (aware)
+    published_at: datetime | None
+    alert_level: str | None  # normal / waspada / siaga / awas, Badan Geologi's words; None when unknown
+    eruption_height_m: float | None  # above the vent
+    column_height_asl_m: float | None
+    forecast_duration_days: int | None
+    exposure: dict[str, float]  # people per ash class key
+    affected: float | None
+    displaced: float | None
+    max_thickness_cm: float | None
+    places: list[AshPlace]
+    airports: list[AshPlace]
+    detail_url: str
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def worst_class(self) -> str | None:
+        """The heaviest ash class with at least one person (rounded), None when nobody is in ash fall."""
+        reached = [key for key in ASH_CLASS_KEYS if round_people(self.exposure.get(key) or 0.0) > 0]
+        return reached[-1] if reached else None
+
+    @property
+    def alert_word(self) -> str | None:
+        """"SIAGA": the level in Indonesian in both languages, as Badan Geologi announces it."""
+        return self.alert_level.upper() if self.alert_level else None
+
+    def title(self, language: str = "en") -> str:
+        """"Merapi – volcanic ash – 12,300 people in ash fall – SIAGA" / "Merapi – hujan abu vulkanik –
+        12.300 penduduk terdampak – SIAGA"; people rounded as the report rounds them."""
+        words = ASH_WORDS["id" if language == "id" else "en"]
+        parts = [self.volcano, words["hazard"]]
+        if self.affected is not None:
+            count = round_people(self.affected)
+            parts.append(words["people"].format(count=grouped(count, language)) if count else words["nobody"])
+        if self.alert_word:
+            parts.append(self.alert_word)
+        return " – ".join(parts)
+
+    def pdf(self, language: str) -> Document | None:
+        pdfs = [d for d in self.documents if d.kind == "pdf"]
+        return next((d for d in pdfs if d.language == language), pdfs[0] if pdfs else None)
+
+
+def _non_negative(value) -> float | None:
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
+def ash_summary(ash: Ash) -> AshSummary:
+    impact = _dict(ash.impact)
+    volcano, event, summary = _dict(impact.get("volcano")), _dict(impact.get("event")), _dict(impact.get("summary"))
+    known = ash.volcano  # the Volcano row, when the upload named one
+    latitude = _number(volcano.get("latitude"))
+    longitude = _number(volcano.get("longitude"))
+    if (latitude is None or longitude is None) and known is not None:
+        latitude, longitude = _number(known.latitude), _number(known.longitude)
+    if latitude is not None and not -90 <= latitude <= 90 or longitude is not None and not -180 <= longitude <= 180:
+        latitude = longitude = None
+    eruption = _non_negative(event.get("eruption_height_m"))
+    if eruption is None:
+        eruption = _non_negative(ash.eruption_height)
+    column = _non_negative(event.get("column_height_asl_m"))
+    if column is None and eruption is not None and known is not None and _number(known.elevation_m) is not None:
+        column = eruption + float(known.elevation_m)
+    alert = event.get("alert_level") if event.get("alert_level") in ASH_ALERT_LEVELS else None
+    alert = ash.alert_level if ash.alert_level in ASH_ALERT_LEVELS else alert
+    duration = _count(event.get("forecast_duration_days"))
+    exposure = {key: value for key in ASH_CLASS_KEYS
+                if (value := _non_negative(_dict(impact.get("exposure")).get(key))) is not None}
+    affected = _non_negative(summary.get("affected"))
+    if affected is None and exposure:
+        affected = sum(exposure.values())
+    return AshSummary(
+        event=ash,
+        ash_id=ash.ash_id,
+        volcano=clean(ash.volcano_name or volcano.get("name") or "")[:100],
+        latitude=latitude,
+        longitude=longitude,
+        region=clean(volcano.get("region") or event.get("region") or (known.region if known else "") or "")[:120],
+        time=ash.event_time,
+        published_at=ash.published_at,
+        alert_level=alert,
+        eruption_height_m=eruption,
+        column_height_asl_m=column,
+        forecast_duration_days=duration if duration is not None else ash.forecast_duration,
+        exposure=exposure,
+        affected=affected,
+        displaced=_non_negative(summary.get("displaced")),
+        max_thickness_cm=_non_negative(impact.get("max_thickness_cm")),
+        places=_ash_places(impact.get("places"), "place"),
+        airports=_ash_places(impact.get("airports"), "airport"),
+        detail_url=absolute(reverse("ash-detail", kwargs={"ash_id": ash.ash_id})),
+        documents=_report_documents(ash.reports.all(), "report_map"),
     )
