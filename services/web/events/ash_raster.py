@@ -28,6 +28,7 @@ CHUNK_PIXELS = 1 << 20  # pixels checked at a time, so the scan holds little bes
 # TIFF field types: bytes per value
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
 WIDTH, HEIGHT, BITS, SAMPLES, SAMPLE_FORMAT = 256, 257, 258, 277, 339
+MODEL_TYPE_KEY = 1024  # GTModelTypeGeoKey
 PIXEL_SCALE, TIEPOINT, TRANSFORMATION, GEOKEYS, GDAL_NODATA = 33550, 33922, 34264, 34735, 42113
 SAMPLE_FORMATS = {1: "UInt", 2: "Int", 3: "Float", 4: "untyped", 5: "complex Int", 6: "complex Float"}
 DECODABLE_MODES = ("F", "I", "L", "I;16", "I;16B", "I;16S", "I;16L", "I;16BS")
@@ -57,6 +58,7 @@ class _Header:
     sample_format: int
     tags: frozenset
     nodata: float | None
+    model_type: int | None  # GTModelTypeGeoKey: 1 projected, 2 geographic, 3 geocentric
 
 
 def _refuse(name: str, problem: str) -> AshRasterError:
@@ -89,7 +91,7 @@ def _read_header(data: bytes, name: str) -> _Header:
             raw = field[:size]
         else:
             where = struct.unpack(order + ("Q" if big else "I"), field)[0]
-            raw = data[where:where + size] if tag in (BITS, SAMPLE_FORMAT, GDAL_NODATA) and size <= 4096 else b""
+            raw = data[where:where + size] if tag in (BITS, SAMPLE_FORMAT, GDAL_NODATA, GEOKEYS) and size <= 8192 else b""
         values[tag] = _decode(order, kind, count, raw)
     return _header_from(values, name)
 
@@ -117,12 +119,24 @@ def _header_from(values: dict[int, tuple], name: str) -> _Header:
     except (TypeError, ValueError):
         nodata = None
     return _Header(width=int(width), height=int(height), bands=int(first(SAMPLES, 1)), bits=int(first(BITS, 1)),
-                   sample_format=int(first(SAMPLE_FORMAT, 1)), tags=frozenset(values), nodata=nodata)
+                   sample_format=int(first(SAMPLE_FORMAT, 1)), tags=frozenset(values), nodata=nodata,
+                   model_type=_geokey(values.get(GEOKEYS) or (), MODEL_TYPE_KEY))
+
+
+def _geokey(directory: tuple, key: int) -> int | None:
+    """A GeoKey stored in the directory itself (location 0): header of 4 SHORTs, then 4 per key."""
+    for start in range(4, len(directory) - 3, 4):
+        if directory[start] == key and directory[start + 1] == 0:
+            return directory[start + 3]
+    return None
 
 
 def _check_header(header: _Header, name: str, max_pixels: int) -> None:
     if GEOKEYS not in header.tags:
         raise _refuse(name, "has no CRS (no GeoKeyDirectory tag): it is a plain TIFF, not a GeoTIFF; "
+                            "assign one, e.g. gdal_translate -a_srs EPSG:4326")
+    if header.model_type not in (1, 2, 3):
+        raise _refuse(name, "has no CRS (its GeoKeyDirectory names no projected or geographic model); "
                             "assign one, e.g. gdal_translate -a_srs EPSG:4326")
     if TRANSFORMATION not in header.tags and not {PIXEL_SCALE, TIEPOINT} <= header.tags:
         raise _refuse(name, "is not georeferenced (no tie point and pixel scale, no transformation matrix)")

@@ -15,6 +15,7 @@ from django.conf import settings
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inasafe_web.settings")
 
 PROCESS_FLOOD = "realtime.tasks.flood.process_flood"
+PROCESS_ASH = "realtime.tasks.ash.process_ash"  # sent by the ash upload page (events.ash_upload)
 CHECK_BROKER = "realtime.tasks.generic.check_broker_connection"
 
 app = Celery("inasafe_web")

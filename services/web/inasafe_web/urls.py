@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from events import ash_upload
+
 # JSON under /realtime/api/, the site's translated 404.html / 500.html elsewhere.
 handler404 = "events.api_errors.not_found"
 handler500 = "events.api_errors.server_error"
@@ -25,6 +27,7 @@ urlpatterns = [
     path("realtime/", include("events.feed_urls")),
     path("realtime/", include("events.cap_urls")),
     path("realtime/", include("events.subscribe_urls")),
+    path("realtime/ash/upload/", ash_upload.ash_upload, name="ash-upload"),
     path("realtime/", include("events.page_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
