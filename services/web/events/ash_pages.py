@@ -76,10 +76,11 @@ LANDCOVER = {"settlement": _("Settlement"), "rice_field": _("Rice field"), "plan
 TEXT_MAX = 400
 
 
-def ash_reports(ash: Ash) -> list[Report]:
-    """The forecast's report PDFs, one per language."""
-    return [Report(r.language, r.language.upper(), r.report_map.url, "pdf")
-            for r in sorted(ash.reports.all(), key=lambda r: r.language) if r.report_map]
+def ash_reports(ash: Ash, kind: str = "pdf") -> list[Report]:
+    """The forecast's report PDFs (or PNGs), one per language, as links on this site."""
+    field = "report_map" if kind == "pdf" else "report_image"
+    return [Report(r.language, r.language.upper(), getattr(r, field).url, kind)
+            for r in sorted(ash.reports.all(), key=lambda r: r.language) if getattr(r, field)]
 
 
 def ash_row(ash: Ash) -> dict:
@@ -154,6 +155,6 @@ def ash_detail(request, ash_id: str):
         "landcover": landcover_rows(impact),
         "legend": ASH_CLASSES,
         "map": ash_map(summary, impact),
-        "images": [d for d in summary.documents if d.kind == "png"],
+        "images": ash_reports(ash, "png"),
     }
     return render(request, "events/ash_detail.html", context)
