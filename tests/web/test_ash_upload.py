@@ -211,6 +211,8 @@ def test_a_valid_forecast_is_queued_once_as_json_on_a_real_redis(tmp_path):
             assert answer.status_code == 200, answer.text[:2000]
             assert "is saved and queued for processing" in answer.text
             assert "10 × 12 cells, 111 with data" in answer.text  # 120 cells less the 3 x 3 NoData corner
+            assert 'href="/realtime/ash/201702211904+0700_Merapi/"' in answer.text
+            assert session.get(f"{base}/realtime/ash/201702211904+0700_Merapi/", timeout=30).status_code == 200
             messages = redis.Redis.from_url(broker).lrange("inasafe-realtime", 0, -1)
             again = post_upload(session, base, data, merapi)
             assert again.status_code == 400 and "exists already" in again.text
