@@ -196,7 +196,8 @@ HOSTILE = [
     {"summary": "lots", "exposure": [1, 2], "places": {"name": "x"}, "classes": "all"},
     {"summary": {"affected": "NaN", "displaced": -5}, "exposure": {"high": "Infinity", "low": "12"},
      "max_thickness_cm": True, "hazard_extent": {"lon_min": 1e308, "lat_min": "x"},
-     "volcano": {"latitude": 95, "longitude": "east"}, "event": {"alert_level": ["awas"]},
+     "volcano": {"latitude": 95, "longitude": "east"},
+     "event": {"alert_level": ["awas"], "forecast_duration_days": 10 ** 12, "column_height_asl_m": "1e999"},
      "landcover": {"forest": "NaN", "settlement": -1},
      "places": [None, 3, {"name": {"a": 1}}, {"name": "\x00<b>Bad</b>\x07", "class_key": "doom",
                                               "longitude": "NaN", "latitude": "1e400", "distance_km": "far"},
@@ -252,3 +253,25 @@ def test_position_and_column_height_fall_back_to_the_volcano_row(client, media):
 
 def test_impact_fixture_is_json():
     json.dumps(ash_impact())
+
+
+def test_the_web_ash_classes_and_colours_are_the_processors():
+    """The web app imports no numpy, so it restates the ash classes (ash_pages) and colours (ash.css)."""
+    import re
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from events.ash_pages import ASH_CLASSES
+    from events.summary import ASH_CLASS_KEYS
+    from realtime.ash.classes import ASH_CLASSES as PROCESSOR_CLASSES
+
+    css = (Path(__file__).resolve().parents[2] / "services/web/events/static/events/ash.css").read_text()
+    assert tuple(c.key for c in PROCESSOR_CLASSES) == tuple(c.key for c in ASH_CLASSES) == ASH_CLASS_KEYS
+    for web, processor in zip(ASH_CLASSES, PROCESSOR_CLASSES):
+        assert (web.min_cm, web.max_cm) == (processor.min_cm, processor.max_cm)
+        for language in ("en", "id"):
+            with translation.override(language):
+                assert str(web.name) == processor.label[language]
+        colour = re.search(rf"\.ash-{web.key} {{ --ash: (#[0-9A-Fa-f]{{6}});", css).group(1)
+        assert colour.upper() == processor.colour.upper()

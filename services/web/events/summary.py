@@ -295,6 +295,7 @@ ASH_WORDS = {
            "nobody": "tidak ada penduduk terdampak"},
 }
 MAX_PLACES = 200  # a forecast names tens of places; a longer list is not the processor's
+MAX_FORECAST_DAYS = 30  # the processor takes 1 to 7; a larger count is not a forecast's (and would overflow dates)
 
 
 def round_people(value: float) -> int:
@@ -425,6 +426,7 @@ def ash_summary(ash: Ash) -> AshSummary:
     alert = event.get("alert_level") if event.get("alert_level") in ASH_ALERT_LEVELS else None
     alert = ash.alert_level if ash.alert_level in ASH_ALERT_LEVELS else alert
     duration = _count(event.get("forecast_duration_days"))
+    duration = duration if duration is not None and 1 <= duration <= MAX_FORECAST_DAYS else None
     exposure = {key: value for key in ASH_CLASS_KEYS
                 if (value := _non_negative(_dict(impact.get("exposure")).get(key))) is not None}
     affected = _non_negative(summary.get("affected"))
