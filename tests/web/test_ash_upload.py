@@ -244,3 +244,14 @@ def test_a_broker_that_is_down_is_said_on_the_page_and_the_event_kept(tmp_path):
         assert answer.status_code == 200 and "could not be queued" in answer.text
         event = session.get(f"{base}/realtime/api/v1/ash/Merapi/20170221190400+0700/", timeout=30).json()
         assert event["task_status"] == "NOT QUEUED" and event["volcano"]["name"] == "Merapi"
+
+
+def test_refusals_are_in_the_page_language(staff):
+    staff.cookies["django_language"] = "id"
+    answer = staff.post(PAGE, form(hostile()["png.tif"][0], "foto.tif", volcano=merapi_pk()))
+    assert answer.status_code == 400
+    assert answer.context["form"].errors["hazard_file"] == [
+        "'foto.tif' bukan berkas TIFF (GeoTIFF diawali II*/MM*; ini berkas lain)"]
+    limit = staff.post(PAGE, form(geotiff(np.full((6, 6), np.nan)), "kosong.tif", volcano=merapi_pk()))
+    assert limit.context["form"].errors["hazard_file"] == [
+        "'kosong.tif' tidak berisi data: setiap sel adalah NoData (NaN, 9.96921e36 atau lebih)"]

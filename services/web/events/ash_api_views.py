@@ -135,7 +135,8 @@ class AshFeature(APIView):
                              "geometry": {"type": "Point", "coordinates": list(position)},
                              "properties": {
                                  "ash_id": ash.ash_id, "volcano_name": ash.volcano_name,
-                                 "alert_level": ash.alert_level, "event_time": ash.event_time.astimezone(ash_offset(ash.ash_id)).isoformat(),
+                                 "alert_level": ash.alert_level,
+                                 "event_time": ash.event_time.astimezone(ash_offset(ash.ash_id)).isoformat(),
                                  "eruption_height": ash.eruption_height, "forecast_duration": ash.forecast_duration,
                                  "task_status": ash.task_status,
                                  "published_at": ash.published_at.isoformat() if ash.published_at else None,

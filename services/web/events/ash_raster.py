@@ -4,7 +4,7 @@ Earth, holding plausible thicknesses in cm. Checked here, before any row is save
 The web image has no geo stack (no numpy, no GDAL: tests/web/test_web_imports.py), so the TIFF header is
 read with the standard library (so a refusal can say what the file is) and the pixels are decoded by
 Pillow (deflate, LZW, ZSTD, PackBits, tiles, predictors, through its libtiff). Every refusal is one line
-naming the file and the problem.
+naming the file and the problem, in the request's language.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _, gettext_noop
 from PIL import Image, ImageMath, UnidentifiedImageError
 from rest_framework.exceptions import ValidationError
 
@@ -32,7 +33,7 @@ MODEL_TYPE_KEY = 1024  # GTModelTypeGeoKey
 PIXEL_SCALE, TIEPOINT, TRANSFORMATION, GEOKEYS, GDAL_NODATA = 33550, 33922, 34264, 34735, 42113
 SAMPLE_FORMATS = {1: "UInt", 2: "Int", 3: "Float", 4: "untyped", 5: "complex Int", 6: "complex Float"}
 DECODABLE_MODES = ("F", "I", "L", "I;16", "I;16B", "I;16S", "I;16L", "I;16BS")
-HOW_TO_FIX = "save band 1 as Float32, e.g. gdal_translate -b 1 -ot Float32"
+HOW_TO_FIX = gettext_noop("save band 1 as Float32, e.g. gdal_translate -b 1 -ot Float32")
 
 
 class AshRasterError(ValueError):
@@ -70,16 +71,16 @@ def _read_header(data: bytes, name: str) -> _Header:
     order = {b"II": "<", b"MM": ">"}.get(data[:2])
     version = struct.unpack(order + "H", data[2:4])[0] if order and len(data) >= 16 else None
     if version not in (42, 43):
-        raise _refuse(name, "is not a TIFF file (a GeoTIFF starts with II*/MM*; this is something else)")
+        raise _refuse(name, _("is not a TIFF file (a GeoTIFF starts with II*/MM*; this is something else)"))
     big = version == 43
     count_format, entry_size, value_size = ("Q", 20, 8) if big else ("H", 12, 4)
     offset = struct.unpack(order + ("Q" if big else "I"), data[8:16] if big else data[4:8])[0]
     head = struct.calcsize(order + count_format)
     if offset + head > len(data):
-        raise _refuse(name, "is not a readable TIFF: its first image directory lies outside the file (truncated?)")
+        raise _refuse(name, _("is not a readable TIFF: its first image directory lies outside the file (truncated?)"))
     entries = struct.unpack(order + count_format, data[offset:offset + head])[0]
     if not 0 < entries <= MAX_IFD_ENTRIES or offset + head + entries * entry_size > len(data):
-        raise _refuse(name, "is not a readable TIFF: its image directory is broken or truncated")
+        raise _refuse(name, _("is not a readable TIFF: its image directory is broken or truncated"))
     values: dict[int, tuple] = {}
     for index in range(entries):
         start = offset + head + index * entry_size
@@ -91,7 +92,8 @@ def _read_header(data: bytes, name: str) -> _Header:
             raw = field[:size]
         else:
             where = struct.unpack(order + ("Q" if big else "I"), field)[0]
-            raw = data[where:where + size] if tag in (BITS, SAMPLE_FORMAT, GDAL_NODATA, GEOKEYS) and size <= 8192 else b""
+            wanted = tag in (BITS, SAMPLE_FORMAT, GDAL_NODATA, GEOKEYS) and size <= 8192
+            raw = data[where:where + size] if wanted else b""
         values[tag] = _decode(order, kind, count, raw)
     return _header_from(values, name)
 
@@ -112,7 +114,7 @@ def _header_from(values: dict[int, tuple], name: str) -> _Header:
 
     width, height = first(WIDTH), first(HEIGHT)
     if not width or not height:
-        raise _refuse(name, "is not a readable TIFF: it gives no image width or height")
+        raise _refuse(name, _("is not a readable TIFF: it gives no image width or height"))
     nodata_text = first(GDAL_NODATA)
     try:
         nodata = float(nodata_text) if nodata_text not in (None, "") else None
@@ -133,23 +135,26 @@ def _geokey(directory: tuple, key: int) -> int | None:
 
 def _check_header(header: _Header, name: str, max_pixels: int) -> None:
     if GEOKEYS not in header.tags:
-        raise _refuse(name, "has no CRS (no GeoKeyDirectory tag): it is a plain TIFF, not a GeoTIFF; "
-                            "assign one, e.g. gdal_translate -a_srs EPSG:4326")
+        raise _refuse(name, _("has no CRS (no GeoKeyDirectory tag): it is a plain TIFF, not a GeoTIFF; "
+                              "assign one, e.g. gdal_translate -a_srs EPSG:4326"))
     if header.model_type not in (1, 2, 3):
-        raise _refuse(name, "has no CRS (its GeoKeyDirectory names no projected or geographic model); "
-                            "assign one, e.g. gdal_translate -a_srs EPSG:4326")
+        raise _refuse(name, _("has no CRS (its GeoKeyDirectory names no projected or geographic model); "
+                              "assign one, e.g. gdal_translate -a_srs EPSG:4326"))
     if TRANSFORMATION not in header.tags and not {PIXEL_SCALE, TIEPOINT} <= header.tags:
-        raise _refuse(name, "is not georeferenced (no tie point and pixel scale, no transformation matrix)")
+        raise _refuse(name, _("is not georeferenced (no tie point and pixel scale, no transformation matrix)"))
     pixels = header.width * header.height
     if pixels > max_pixels:
-        raise _refuse(name, f"is too large: {header.width} x {header.height} = {pixels:,} cells; the limit is "
-                            f"{max_pixels:,} (REALTIME_ASH_MAX_PIXELS)")
+        raise _refuse(name, _("is too large: %(width)s x %(height)s = %(cells)s cells; the limit is %(limit)s "
+                              "(REALTIME_ASH_MAX_PIXELS)") % {"width": header.width, "height": header.height,
+                                                              "cells": f"{pixels:,}", "limit": f"{max_pixels:,}"})
     if header.bands != 1:
-        raise _refuse(name, f"has {header.bands} bands; upload the thickness as one band ({HOW_TO_FIX})")
+        raise _refuse(name, _("has %(bands)s bands; upload the thickness as one band (%(fix)s)")
+                      % {"bands": header.bands, "fix": _(HOW_TO_FIX)})
     if header.sample_format not in (1, 2, 3) or (header.sample_format == 3 and header.bits != 32) or \
             header.bits not in (8, 16, 32):
         kind = f"{SAMPLE_FORMATS.get(header.sample_format, 'unknown')}{header.bits}"
-        raise _refuse(name, f"holds {kind} cells, which the upload cannot check; {HOW_TO_FIX}")
+        raise _refuse(name, _("holds %(kind)s cells, which the upload cannot check; %(fix)s")
+                      % {"kind": kind, "fix": _(HOW_TO_FIX)})
 
 
 def _data_type(header: _Header) -> str:
@@ -160,13 +165,15 @@ def _decode_pixels(data: bytes, name: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=["TIFF"])
         if image.mode not in DECODABLE_MODES:
-            raise _refuse(name, f"has {image.mode} pixels, not one band of numbers; {HOW_TO_FIX}")
+            raise _refuse(name, _("has %(mode)s pixels, not one band of numbers; %(fix)s")
+                          % {"mode": image.mode, "fix": _(HOW_TO_FIX)})
         image.load()
     except AshRasterError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error,
             Image.DecompressionBombError) as exc:
-        raise _refuse(name, f"is not a readable GeoTIFF: its pixels cannot be decoded ({str(exc)[:80]})") from None
+        raise _refuse(name, _("is not a readable GeoTIFF: its pixels cannot be decoded (%(error)s)")
+                      % {"error": str(exc)[:80]}) from None
     return image
 
 
@@ -209,7 +216,8 @@ def tiff_file(upload):
     """The API's light check (the processor pushes its own tiled product): size and a TIFF header."""
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise ValidationError(f"{upload.name!r} is {upload.size} bytes; the limit is {limit} (REALTIME_WEB_MAX_UPLOAD_MB)")
+        raise ValidationError(f"{upload.name!r} is {upload.size} bytes; the limit is {limit} "
+                              "(REALTIME_WEB_MAX_UPLOAD_MB)")
     upload.seek(0)
     head = upload.read(4)
     upload.seek(0)
@@ -222,20 +230,25 @@ def check_ash_raster(data: bytes, name: str, max_pixels: int | None = None) -> R
     """The facts of a usable forecast raster; AshRasterError (one line naming `name`) for anything else."""
     limit = settings.MAX_UPLOAD_BYTES
     if len(data) > limit:
-        raise _refuse(name, f"is {len(data):,} bytes; the limit is {limit:,} (REALTIME_WEB_MAX_UPLOAD_MB)")
+        raise _refuse(name, _("is %(size)s bytes; the limit is %(limit)s (REALTIME_WEB_MAX_UPLOAD_MB)")
+                      % {"size": f"{len(data):,}", "limit": f"{limit:,}"})
     header = _read_header(data, name)
     _check_header(header, name, max_pixels if max_pixels is not None else settings.ASH_MAX_PIXELS)
     count, infinite, low, high = _scan(_decode_pixels(data, name), header.nodata)
     if infinite:
-        raise _refuse(name, f"holds {infinite:,} infinite cell{'s' if infinite > 1 else ''}; thickness must be finite (NoData may be "
-                            "NaN, 9.96921e36 or the declared NoData)")
+        raise _refuse(name, _("holds %(count)s infinite cells; thickness must be finite (NoData may be NaN, "
+                              "9.96921e36 or the declared NoData)") % {"count": f"{infinite:,}"})
     if count == 0:
-        declared = f", or the declared {header.nodata:g}" if header.nodata is not None and abs(header.nodata) < NODATA_FLOOR else ""
-        raise _refuse(name, f"holds no data: every cell is NoData (NaN, 9.96921e36 or beyond{declared})")
+        declared = ""
+        if header.nodata is not None and abs(header.nodata) < NODATA_FLOOR:
+            declared = _(", or the declared %(nodata)s") % {"nodata": f"{header.nodata:g}"}
+        raise _refuse(name, _("holds no data: every cell is NoData (NaN, 9.96921e36 or beyond%(declared)s)")
+                      % {"declared": declared})
     if low < -NEGATIVE_NOISE_CM:
-        raise _refuse(name, f"holds negative thickness (down to {low:g} cm); ash fall is 0 cm or more")
+        raise _refuse(name, _("holds negative thickness (down to %(low)s cm); ash fall is 0 cm or more")
+                      % {"low": f"{low:g}"})
     if high > MAX_THICKNESS_CM:
-        raise _refuse(name, f"holds {high:g} cm, more than {MAX_THICKNESS_CM:g} cm: not an ash-fall thickness "
-                            "in cm (convert mm or kg/m² first)")
+        raise _refuse(name, _("holds %(high)s cm, more than %(max)s cm: not an ash-fall thickness in cm (convert mm "
+                              "or kg/m² first)") % {"high": f"{high:g}", "max": f"{MAX_THICKNESS_CM:g}"})
     return RasterFacts(width=header.width, height=header.height, data_type=_data_type(header), nodata=header.nodata,
                        cells_with_data=count, max_thickness_cm=max(0.0, high))

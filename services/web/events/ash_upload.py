@@ -40,8 +40,10 @@ DURATIONS = [(1, _("1 day")), (3, _("3 days"))]
 class AshUploadForm(forms.Form):
     volcano = forms.ModelChoiceField(queryset=Volcano.objects.all(), label=_("Volcano"), empty_label=None)
     alert_level = forms.ChoiceField(choices=list(zip(ASH_ALERT_LEVELS, ALERT_LABELS)), label=_("Alert level"))
-    event_time = forms.DateTimeField(label=_("Eruption time (local)"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    event_time = forms.DateTimeField(label=_("Eruption time (local)"),
+                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                format="%Y-%m-%dT%H:%M"))
     time_zone = forms.ChoiceField(choices=ZONES, label=_("Time zone"))
     eruption_height = forms.FloatField(label=_("Eruption column height above the vent (m)"), min_value=0,
                                        max_value=60000)
