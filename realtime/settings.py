@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     floodmaps_dir: Path = Field(Path("var/floodmaps"), validation_alias="FLOODMAPS_DIR")
     hazard_drop_dir: Path = Field(Path("var/hazard-drop"), validation_alias="REALTIME_HAZARD_DROP")
     flood_extract_dir: Path = Field(Path("var/floodmaps-extracted"), validation_alias="REALTIME_FLOOD_EXTRACT_DIR")
+    ashmaps_dir: Path = Field(Path("var/ashmaps"), validation_alias="ASHMAPS_DIR")  # the hazard files, as copied
+    ash_extract_dir: Path = Field(Path("var/ashmaps-extracted"), validation_alias="REALTIME_ASH_EXTRACT_DIR")
     petabencana_url: str = Field("https://data.petabencana.id/floods", validation_alias="REALTIME_PETABENCANA_URL")
     petabencana_admin: str = Field("", validation_alias="REALTIME_PETABENCANA_ADMIN")  # e.g. ID-JK instead of city=jbd
     petabencana_timeout: float = Field(30.0, validation_alias="REALTIME_PETABENCANA_TIMEOUT")

@@ -88,3 +88,8 @@ def ash_scenario_command(
     console.print(f"wrote {path}")
     console.print(f"max thickness {float(band.max()):.2f} cm on {band.shape[1]} x {band.shape[0]} cells of {src.res[0]:g} deg")
     console.print(f"at Mastin et al. (2009)'s eruption rate for this column, the volume erupts in {hours:.1f} h")
+
+
+from realtime.cli.ash_process import ash_process  # noqa: E402 (the process command lives in its own module)
+
+app.command("process")(ash_process)

@@ -32,7 +32,7 @@ def transport_options(broker_url: str, visibility: int) -> dict:
 def make_app() -> Celery:
     settings = get_settings()
     visibility = settings.visibility_timeout or max(3600, 2 * settings.task_time_limit)
-    app = Celery("realtime", fixups=[], include=["realtime.tasks.earthquake", "realtime.tasks.flood", "realtime.tasks.generic", "realtime.tasks.push"])
+    app = Celery("realtime", fixups=[], include=["realtime.tasks.earthquake", "realtime.tasks.flood", "realtime.tasks.ash", "realtime.tasks.generic", "realtime.tasks.push"])
     app.conf.update(
         broker_url=settings.broker_url,
         result_backend=settings.result_backend or result_backend_for(settings.broker_url),

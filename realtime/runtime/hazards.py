@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from realtime.pipeline.ash import process_ash
 from realtime.pipeline.flood import process_flood
 from realtime.pipeline.shake import process_shake
-from realtime.runtime import flood_job, shake_job
-from realtime.runtime.push import push_earthquake, push_flood
+from realtime.runtime import ash_job, flood_job, shake_job
+from realtime.runtime.push import ash_record_path, push_ash, push_earthquake, push_flood
 from realtime.runtime.rest import RealtimeRest
 
 
@@ -29,6 +30,8 @@ class Hazard:
     template: str  # under the templates folder
     push: Callable[[RealtimeRest, Path], None]
     endpoints: tuple[str, ...]  # the web app's REST paths it writes to
+    # The web app's record of one event, from its impact.json, when it is not `<endpoints[0]><id>/[<source type>/]`.
+    record: Callable[[dict], str] | None = None
 
 
 HAZARDS: dict[str, Hazard] = {
@@ -39,5 +42,7 @@ HAZARDS: dict[str, Hazard] = {
                ("earthquake/", "earthquake-report/", "indicator/notify_shakemap_push/")),
         Hazard("flood", "flood_id", "realtime.tasks.flood.process_flood", flood_job.handle_flood,
                process_flood, "flood/report.html", push_flood, ("flood/", "flood-report/")),
+        Hazard("ash", "ash_id", "realtime.tasks.ash.process_ash", ash_job.handle_ash, process_ash,
+               "ash/report.html", push_ash, ("ash/", "ash-report/"), record=ash_record_path),
     )
 }

@@ -72,8 +72,11 @@ def check_products_match(item: dict) -> dict:
     return document
 
 
-def record_path(hazard: Hazard, key: EventKey) -> str:
-    """The web app's record of one event: `<collection>/<id>/`, then `<source type>/` when the hazard has one."""
+def record_path(hazard: Hazard, key: EventKey, document: dict) -> str:
+    """The web app's record of one event: `<collection>/<id>/`, then `<source type>/` when the hazard has one
+    (or the hazard's own path, from its impact.json: ash events are named by volcano and time)."""
+    if hazard.record is not None:
+        return hazard.record(document)
     return f"{hazard.endpoints[0]}{key.event_id}/" + (f"{key.source_type}/" if key.source_type else "")
 
 
@@ -83,7 +86,7 @@ def web_holds(client: RealtimeRest, hazard: Hazard, key: EventKey, document: dic
 
     Raises PushError when the web app cannot be asked (an outage, refused credentials).
     """
-    answer = client.call("GET", record_path(hazard, key), ok=(200, 404))
+    answer = client.call("GET", record_path(hazard, key, document), ok=(200, 404))
     if answer.status_code == 404:
         return False
     try:

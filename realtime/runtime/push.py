@@ -113,3 +113,33 @@ def push_flood(client: RealtimeRest, folder: Path) -> None:
         client.upsert(f"flood-report/{flood_id}/{language}/", f"flood-report/{flood_id}/",
                       data={"language": language}, files=_files(folder, {"impact_map": names["pdf"]}))
     client.call("PUT", f"flood/{flood_id}/", data={"event_id": flood_id, "impact": json.dumps(document)})  # last
+
+
+def ash_record_path(document: dict) -> str:
+    """`ash/<volcano>/<event time %Y%m%d%H%M%S%z>/`, as InaSAFE Django named an ash event: the volcano as in the
+    ash id ('_' for spaces), the time in the offset the event was given in."""
+    moment = datetime.fromisoformat(document["event"]["time"])
+    return f"ash/{document['ash_id'].split('_', 1)[1]}/{moment:%Y%m%d%H%M%S%z}/"
+
+
+def push_ash(client: RealtimeRest, folder: Path) -> None:
+    document = _read_json(folder / IMPACT_JSON)
+    ash_id, event, products = document["ash_id"], document["event"], document["products"]
+    detail = ash_record_path(document)
+    data = {
+        "ash_id": ash_id,
+        "volcano_name": document["volcano"]["name"],
+        "event_time": event["time"],
+        "event_time_zone_string": event.get("timezone") or "",
+        "alert_level": event["alert_level"],
+        "eruption_height": event["eruption_height_m"],
+        "forecast_duration": event["forecast_duration_days"],
+        "hazard_path": str(folder / products["hazard"]),
+    }
+    files = {"hazard_file": (f"{ash_id}-{products['hazard']}", (folder / products["hazard"]).read_bytes())}
+    client.upsert(detail, "ash/", data=data, files=files)
+    reports = detail.replace("ash/", "ash-report/", 1)
+    for language, names in products.get("reports", {}).items():
+        files = _files(folder, {"report_map": names["pdf"], "report_image": names["png"], "report_thumbnail": names["thumbnail"]})
+        client.upsert(f"{reports}{language}/", reports, data={"language": language}, files=files)
+    client.call("PUT", detail, json={"impact": document})  # last: the version is there only when all of it is

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from realtime.event_folder import IMPACT_JSON, holds_earlier_products, input_sha256, read_impact
-from realtime.ids import FloodIdError, is_shake_id, parse_flood_id, source_type_of
+from realtime.ids import FloodIdError, ash_id_problem, is_shake_id, parse_flood_id, source_type_of
 from realtime.runtime.hazards import HAZARDS, Hazard
 from realtime.runtime.jobs import ledger_for
 from realtime.runtime.ledger import FINISHED, EventKey, Ledger
@@ -70,6 +70,7 @@ PRODUCT_FOLDERS: dict[str, ProductFolders] = {
     "earthquake": ProductFolders(lambda s: [s.extract_dir_for("initial"), s.extract_dir_for("corrected")],
                                  is_shake_id, source_type_of),
     "flood": ProductFolders(lambda s: [s.flood_extract_dir], _is_flood_id),
+    "ash": ProductFolders(lambda s: [s.ash_extract_dir], lambda name: ash_id_problem(name) is None),
 }
 
 
