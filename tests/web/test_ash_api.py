@@ -66,6 +66,8 @@ def test_push_creates_adds_reports_and_publishes_with_the_impact_last(pusher, vo
     assert duplicate.status_code == 400 and duplicate.json()["existing"]["language"] == "en"
     replaced = pusher.put(f"{REPORTS}en/", {"language": "en", **report_files("blue")}, format="multipart")
     assert replaced.status_code == 200, replaced.json()
+    relabelled = pusher.put(f"{REPORTS}en/", {"language": "id"}, format="multipart")
+    assert relabelled.status_code == 400 and relabelled.json()["language"] == ["must match the URL (en)"]
     assert pusher.get(DETAIL).json()["published_at"] is None  # reports alone do not publish
 
     with django_capture_on_commit_callbacks() as handed_over:

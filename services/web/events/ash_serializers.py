@@ -14,7 +14,8 @@ from rest_framework import serializers
 
 from events.ash_ids import VOLCANO_NAME_PATTERN, AshKeyError, ash_id_for, ash_offset, url_time, zone_string
 from events.models import ASH_ALERT_LEVELS, Ash, AshReport, Volcano
-from events.serializers import CanonicalFilesMixin, FiniteFloatField, ImpactField, api_url, check_language, file_url
+from events.serializers import (CanonicalFilesMixin, FiniteFloatField, ImpactField, ReportLanguageMixin, api_url,
+                                check_language, file_url)
 from events.ash_raster import tiff_file
 from events.uploads import pdf_file, png_file
 
@@ -131,7 +132,7 @@ class AshSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
         return f"{ash.ash_id}-hazard.tif"
 
 
-class AshReportSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
+class AshReportSerializer(ReportLanguageMixin, CanonicalFilesMixin, serializers.ModelSerializer):
     """One language's report: the PDF (report_map), the page as PNG and its thumbnail; the event is the URL's."""
 
     url = serializers.SerializerMethodField()
@@ -164,11 +165,6 @@ class AshReportSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
 
     def get_report_map_filename(self, report) -> str:
         return f"{report.ash.ash_id}-{report.language}.pdf"
-
-    def validate_language(self, language):
-        if self.instance is not None and language != self.instance.language:
-            raise serializers.ValidationError(f"must match the URL ({self.instance.language})")
-        return language
 
     def stored_name(self, field, report, upload):
         stem = f"{report.ash.ash_id}-{report.language}"

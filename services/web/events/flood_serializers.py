@@ -22,7 +22,8 @@ from rest_framework import serializers
 
 from events.ids import flood_id_problem
 from events.models import Flood, FloodReport
-from events.serializers import CanonicalFilesMixin, ImpactField, api_url, check_language, file_url
+from events.serializers import (CanonicalFilesMixin, ImpactField, ReportLanguageMixin, api_url, check_language,
+                                file_url)
 from events.summary import rw_counts
 from events.uploads import count_flooded, layer_file, parse_json_bytes, pdf_file, read_flood_snapshot
 from realtime.ids import parse_flood_id
@@ -146,7 +147,7 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
         return f"{flood.event_id}-{field.split('_')[0]}{suffix}"
 
 
-class FloodReportSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
+class FloodReportSerializer(ReportLanguageMixin, CanonicalFilesMixin, serializers.ModelSerializer):
     """One language's impact map (and optional table) PDFs; the flood comes from the URL."""
 
     url = serializers.SerializerMethodField()
@@ -183,11 +184,6 @@ class FloodReportSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
 
     def get_impact_map_filename(self, report) -> str:
         return f"{report.flood.event_id}_{report.language}.pdf"
-
-    def validate_language(self, language):
-        if self.instance is not None and language != self.instance.language:
-            raise serializers.ValidationError(f"must match the URL ({self.instance.language})")
-        return language
 
     def stored_name(self, field, report, upload):
         stem = f"{report.flood.event_id}_{report.language}"

@@ -148,6 +148,15 @@ def check_shake_id(shake_id: str) -> str:
     return shake_id
 
 
+class ReportLanguageMixin:
+    """A report's language comes from its URL on update: the body may repeat it, never change it."""
+
+    def validate_language(self, language):
+        if self.instance is not None and language != self.instance.language:
+            raise serializers.ValidationError(f"must match the URL ({self.instance.language})")
+        return language
+
+
 class EarthquakeReportBriefSerializer(serializers.ModelSerializer):
     """A report as listed inside its earthquake: the language and where to download it."""
 
@@ -232,7 +241,7 @@ class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
         return f"{quake.event_id_formatted}-mmi-output{suffix}"
 
 
-class EarthquakeReportSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
+class EarthquakeReportSerializer(ReportLanguageMixin, CanonicalFilesMixin, serializers.ModelSerializer):
     """One language's PDF, map image and thumbnail; the event comes from the URL, never the body."""
 
     url = serializers.SerializerMethodField()
@@ -264,11 +273,6 @@ class EarthquakeReportSerializer(CanonicalFilesMixin, serializers.ModelSerialize
 
     def get_report_map_filename(self, report) -> str:
         return f"{report.earthquake.event_id_formatted}-{report.language}.pdf"
-
-    def validate_language(self, language):
-        if self.instance is not None and language != self.instance.language:
-            raise serializers.ValidationError(f"must match the URL ({self.instance.language})")
-        return language
 
     def stored_name(self, field, report, upload):
         stem = f"{report.earthquake.event_id_formatted}-{report.language}"
