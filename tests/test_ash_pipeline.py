@@ -116,3 +116,13 @@ def test_a_broken_raster_is_refused_in_one_line(demo_data, tmp_path):
     assert result.returncode == 2 and "broken.tif" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out" / ASH_ID).exists()
+
+
+def test_the_demo_ends_with_an_ash_scenario_processed(demo_data, tmp_path):
+    result = run_cli("demo", "--workdir", str(tmp_path), env={"ANALYSIS_DATA_DIR": str(demo_data), "INASAFE_LOCALE": "en"})
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "ashmaps-extracted" / "201011050005+0700_Merapi"
+    document = json.loads((folder / "impact.json").read_text(encoding="utf-8"))
+    assert document["event"]["column_height_asl_m"] == 10000 + 2968  # 10 km above the vent, Merapi's summit
+    assert document["summary"]["affected"] > 0 and (folder / document["products"]["reports"]["en"]["pdf"]).is_file()
+    assert "201011050005+0700_Merapi" in result.stdout and "Very High" in result.stdout
