@@ -72,10 +72,35 @@ def test_upload_is_copied_processed_and_pushed_with_its_reports(stack):
     assert answer.status_code == 200, answer.text[:300]
     record = answer.json()
     assert record["impact"] == document  # written last, so the whole version is there
+    assert record["task_status"] == "SUCCESS" and record["alert_level"] == "siaga"
     assert {report["language"] for report in record["reports"]} == {"en", "id"}
     for language in ("en", "id"):
         report = stack.api_get(f"ash-report/Merapi/20170221190400+0700/{language}/")
         assert report.status_code == 200 and report.json()["report_map"]
+
+
+def test_an_uploaded_event_is_completed_in_place(stack):
+    """The upload page creates the event before it queues the task: the push updates that record (PUT), with the
+    same volcano and time in another spelling of the offset, and does not make a second one."""
+    import requests
+
+    from stack import USER
+
+    created = requests.post(stack.api + "ash/", auth=USER, timeout=30, data={
+        "volcano_name": "Merapi", "event_time": "2017-03-01T06:30:00+07:00", "alert_level": "waspada",
+        "eruption_height": 1500, "forecast_duration": 1, "task_status": "QUEUED"})
+    assert created.status_code == 201, created.text[:300]
+    result = run_task(stack, ash_file_path=drop(stack, "upload-5678.tif"),
+                      **{**KWARGS, "event_time": "2017-03-01T06:30:00+07:00", "alert_level": "waspada",
+                         "eruption_height": 1500, "forecast_duration": 1})
+    assert result["status"] == "done" and result["ash_id"] == "201703010630+0700_Merapi"
+    row_in(stack, "201703010630+0700_Merapi", ("pushed",))
+    record = stack.api_get("ash/Merapi/20170301063000+0700/").json()
+    assert record["id"] == created.json()["id"] and record["task_status"] == "SUCCESS"
+    assert record["impact"]["ash_id"] == "201703010630+0700_Merapi" and len(record["reports"]) == 2
+    listed = stack.api_get("ash/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["ash_id"] for r in rows].count("201703010630+0700_Merapi") == 1
 
 
 def test_the_same_raster_again_is_not_processed_twice(stack):

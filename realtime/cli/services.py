@@ -71,7 +71,7 @@ def monitor(
 
 
 def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> None:
-    """Run the Celery worker for queue inasafe-realtime (processing, floods, pushes)."""
+    """Run the Celery worker for queue inasafe-realtime (earthquakes, floods, ash falls, pushes)."""
     from celery.signals import worker_ready
 
     from realtime.runtime.celery_app import QUEUE, app as celery
@@ -111,7 +111,7 @@ def worker(loglevel: str = typer.Option("INFO", help="Celery log level.")) -> No
 
 
 def status(
-    event_id: Optional[str] = typer.Argument(None, help="Only this event (shake id or flood id)."),
+    event_id: Optional[str] = typer.Argument(None, help="Only this event (shake id, flood id or ash id)."),
     failed: bool = typer.Option(False, "--failed", help="Only failed event versions."),
     limit: int = typer.Option(50, help="Rows to show."),
 ) -> None:

@@ -135,6 +135,7 @@ def push_ash(client: RealtimeRest, folder: Path) -> None:
         "eruption_height": event["eruption_height_m"],
         "forecast_duration": event["forecast_duration_days"],
         "hazard_path": str(folder / products["hazard"]),
+        "task_status": "SUCCESS",  # as InaSAFE Django's handle_hazard_process recorded a processed upload
     }
     files = {"hazard_file": (f"{ash_id}-{products['hazard']}", (folder / products["hazard"]).read_bytes())}
     client.upsert(detail, "ash/", data=data, files=files)
