@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     hazard_drop_dir: Path = Field(Path("var/hazard-drop"), validation_alias="REALTIME_HAZARD_DROP")
     flood_extract_dir: Path = Field(Path("var/floodmaps-extracted"), validation_alias="REALTIME_FLOOD_EXTRACT_DIR")
     ashmaps_dir: Path = Field(Path("var/ashmaps"), validation_alias="ASHMAPS_DIR")  # the hazard files, as copied
-    ash_extract_dir: Path = Field(Path("var/ashmaps-extracted"), validation_alias="REALTIME_ASH_EXTRACT_DIR")
+    ash_extract_dir: Path | None = Field(None, validation_alias="REALTIME_ASH_EXTRACT_DIR")  # see ash_products_dir
     petabencana_url: str = Field("https://data.petabencana.id/floods", validation_alias="REALTIME_PETABENCANA_URL")
     petabencana_admin: str = Field("", validation_alias="REALTIME_PETABENCANA_ADMIN")  # e.g. ID-JK instead of city=jbd
     petabencana_timeout: float = Field(30.0, validation_alias="REALTIME_PETABENCANA_TIMEOUT")
@@ -104,6 +104,11 @@ class Settings(BaseSettings):
                 value = f"{scheme}://********@{rest.rsplit('@', 1)[1]}"  # credentials inside a URL
             shown[field.validation_alias or name] = "" if value is None else str(value)
         return shown
+
+    @property
+    def ash_products_dir(self) -> Path:
+        """Where <ash_id>/ products go: on the ashmaps volume beside the kept rasters unless set apart."""
+        return self.ash_extract_dir or self.ashmaps_dir / "extracted"
 
     def extract_dir_for(self, source_type: str) -> Path:
         if source_type == "corrected" and self.shakemaps_corrected_extract_dir:

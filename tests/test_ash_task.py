@@ -26,9 +26,7 @@ def stack(fixtures, demo_data, tmp_path_factory):
     stack = Stack(tmp_path_factory.mktemp("ash-task"), demo_data)
     stack.start_redis()
     stack.start_web()
-    stack.start_worker(ASHMAPS_DIR=str(stack.root / "ashmaps"),
-                       REALTIME_ASH_EXTRACT_DIR=str(stack.root / "ashmaps-extracted"),
-                       REALTIME_MAX_ATTEMPTS="2", REALTIME_RETRY_DELAY="1")
+    stack.start_worker(ASHMAPS_DIR=str(stack.root / "ashmaps"), REALTIME_MAX_ATTEMPTS="2", REALTIME_RETRY_DELAY="1")
     yield stack
     stack.stop_all()
 
@@ -65,7 +63,7 @@ def test_upload_is_copied_processed_and_pushed_with_its_reports(stack):
     assert row["attempts"] == 1 and row["sha256"]
     kept = stack.root / "ashmaps" / ASH_ID / "upload-1234.tif"
     assert kept.read_bytes() == MERAPI.read_bytes()  # copied before processing: the drop is temporary
-    document = json.loads((stack.root / "ashmaps-extracted" / ASH_ID / "impact.json").read_text())
+    document = json.loads((stack.root / "ashmaps" / "extracted" / ASH_ID / "impact.json").read_text())
     assert document["input"]["name"] == kept.name and document["event"]["column_height_asl_m"] == 5968
 
     answer = stack.api_get("ash/Merapi/20170221190400+0700/")  # InaSAFE Django's address of the event
@@ -133,7 +131,7 @@ def test_a_broken_raster_fails_once_with_its_name(stack):
     stack.send_task(TASK, ash_file_path=str(broken), **{**KWARGS, "event_time": "2017-02-23T08:00:00+07:00"})
     row = row_in(stack, "201702230800+0700_Merapi", ("failed",), timeout=60)
     assert "broken.tif" in row["error"] and "attempt 1 of 2; not retried" in row["error"]
-    assert not (stack.root / "ashmaps-extracted" / "201702230800+0700_Merapi").exists()
+    assert not (stack.root / "ashmaps" / "extracted" / "201702230800+0700_Merapi").exists()
 
 
 def test_a_moved_worker_finds_the_pushed_event_in_the_web_app(stack, tmp_path):
@@ -142,8 +140,7 @@ def test_a_moved_worker_finds_the_pushed_event_in_the_web_app(stack, tmp_path):
     from conftest import run_cli
     from realtime.runtime.ledger import ledger_at
 
-    env = {**stack.env(), "ASHMAPS_DIR": str(stack.root / "ashmaps"), "REALTIME_STATE_DIR": str(tmp_path / "state"),
-           "REALTIME_ASH_EXTRACT_DIR": str(stack.root / "ashmaps-extracted")}
+    env = {**stack.env(), "ASHMAPS_DIR": str(stack.root / "ashmaps"), "REALTIME_STATE_DIR": str(tmp_path / "state")}
     result = run_cli("state", "rebuild", env=env)
     assert result.returncode == 0, result.stderr
     ledger = ledger_at(tmp_path / "state")

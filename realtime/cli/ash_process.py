@@ -47,7 +47,7 @@ def ash_process(
     forecast_duration: int = typer.Option(..., help="Days the forecast covers (1 to 7)."),
     region: Optional[str] = typer.Option(None, help="Province for the report. Default: the volcano's."),
     analysis_data: Optional[Path] = typer.Option(None, help="Analysis-data folder. Default: ANALYSIS_DATA_DIR."),
-    output: Optional[Path] = typer.Option(None, help="Where <ash_id>/ is written. Default: REALTIME_ASH_EXTRACT_DIR."),
+    output: Optional[Path] = typer.Option(None, help="Where <ash_id>/ is written. Default: REALTIME_ASH_EXTRACT_DIR, else ASHMAPS_DIR/extracted."),
 ) -> None:
     """Count people under each ash class, find places, airports and land cover under ash, write the hazard as a
     tiled GeoTIFF, the classes as GeoJSON, impact.json and a report per language into OUTPUT/<ash_id>/."""

@@ -116,7 +116,7 @@ def run_ash(settings: Settings, hazard_path: Path, event: AshEvent, *, analysis_
             output: Path | None = None, progress: Progress | None = None) -> AshResult:
     """One raster to products and reports, with the settings' data, folders and languages."""
     return process_ash(hazard_path, event, analysis_data or settings.analysis_data_dir,
-                       output or settings.ash_extract_dir, settings.locales, progress=progress,
+                       output or settings.ash_products_dir, settings.locales, progress=progress,
                        templates_dir=settings.templates_dir, now=datetime.now(timezone.utc))
 
 
@@ -132,7 +132,7 @@ def handle_ash(settings: Settings, ash_file_path: str, event: AshEvent, force: b
         message = str(exc) if isinstance(exc, BadInput) else describe_unexpected(exc, ash_file_path)
         return failed(ledger, key, message, isinstance(exc, OSError), ledger.start_attempt(key), settings)
     key = EventKey("ash", event_id, "", hashlib.sha256(data).hexdigest())
-    folder = settings.ash_extract_dir / event_id
+    folder = settings.ash_products_dir / event_id
     if not force and processed_input_sha256(folder) == key.sha256:
         ledger.set_state(key, "done", unless=("done", "pushed"))
         return Outcome("already-done", key, str(folder), "this ash raster was processed before")

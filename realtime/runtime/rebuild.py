@@ -70,7 +70,7 @@ PRODUCT_FOLDERS: dict[str, ProductFolders] = {
     "earthquake": ProductFolders(lambda s: [s.extract_dir_for("initial"), s.extract_dir_for("corrected")],
                                  is_shake_id, source_type_of),
     "flood": ProductFolders(lambda s: [s.flood_extract_dir], _is_flood_id),
-    "ash": ProductFolders(lambda s: [s.ash_extract_dir], lambda name: ash_id_problem(name) is None),
+    "ash": ProductFolders(lambda s: [s.ash_products_dir], lambda name: ash_id_problem(name) is None),
 }
 
 
