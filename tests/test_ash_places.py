@@ -21,7 +21,7 @@ from realtime.ash.hazard import read_ash_hazard
 from realtime.ash.impact import analyse_ash
 from realtime.ash.places import affected_airports, affected_places, landcover_km2, load_airports
 from realtime.demo_data import init_demo_analysis_data
-from realtime.earthquake.places import PlacesError, load_places
+from realtime.gazetteer import PlacesError, load_places
 from ash_rasters import CELL, NORTH, VOLCANO, WEST, lonlat_hazard, points, write_tif
 
 WGS84 = Geod(ellps="WGS84")

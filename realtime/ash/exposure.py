@@ -23,9 +23,7 @@ from rasterio.windows import Window
 
 from realtime.ash.classes import ASH_CLASSES, CLASS_KEYS, classify
 from realtime.ash.hazard import AshHazard
-from realtime.earthquake.exposure import BLOCK_ROWS, _contiguous, _lonlat_window, _read_block, _row_blocks
-from realtime.earthquake.exposure import _projected_window as _earthquake_projected_window
-from realtime.earthquake.grid import GridSpec
+from realtime.population_blocks import BLOCK_ROWS, bounds_window, centre_window, contiguous, read_block, row_blocks
 
 _RATES = np.array([c.displacement_rate for c in ASH_CLASSES])
 
@@ -50,9 +48,9 @@ def ash_exposure(hazard: AshHazard, population_path: str | Path, threads: int = 
         return _exposure(np.zeros(len(ASH_CLASSES)), 0)
     classes = classify(hazard.thickness)
     worker = (_SeparableBlocks if separable else _ProjectedBlocks)(hazard, classes, population_path, t, nodata, window)
-    blocks = _row_blocks(window, max(tile_rows, 16))
+    blocks = row_blocks(window, max(tile_rows, 16))
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        results = list(pool.map(worker, _contiguous(blocks, max(1, threads))))
+        results = list(pool.map(worker, contiguous(blocks, max(1, threads))))
     return _exposure(np.sum([r[0] for r in results], axis=0), sum(r[1] for r in results))
 
 
@@ -64,12 +62,12 @@ def _exposure(sums: np.ndarray, cells: int) -> AshExposure:
 
 def _centre_window(hazard: AshHazard, dataset) -> Window | None:
     """Population cells whose centres lie inside the forecast's extent (same CRS, both north-up)."""
-    return _lonlat_window(GridSpec(*hazard.bounds(), 2, 2), dataset)  # only the rectangle is used
+    return centre_window(hazard.bounds(), dataset)
 
 
 def _projected_window(hazard: AshHazard, dataset) -> Window | None:
     """The forecast's lon/lat extent in the population's CRS, as a window padded by one cell."""
-    return _earthquake_projected_window(GridSpec(*hazard.lonlat_bounds(), 2, 2), dataset)
+    return bounds_window(hazard.lonlat_bounds(), dataset)
 
 
 def _class_sums(classes: np.ndarray, people: np.ndarray) -> np.ndarray:
@@ -89,7 +87,7 @@ class _Blocks:
         sums = np.zeros(len(ASH_CLASSES))
         cells = 0
         for window in blocks:
-            population = _read_block(self.path, window, self.nodata)
+            population = read_block(self.path, window, self.nodata)
             sums += self.block_sums(population, window)
             cells += population.size
         return sums, cells

@@ -23,7 +23,7 @@ from realtime.ash.exposure import AshExposure, ash_exposure
 from realtime.ash.hazard import AshHazard, read_ash_hazard
 from realtime.ash.places import AshPlace, affected_airports, affected_places, landcover_km2, load_airports
 from realtime.ash.products import CLASSES_GEOJSON, HAZARD_TIF
-from realtime.earthquake.places import load_places
+from realtime.gazetteer import load_places
 
 IMPACT_SCHEMA_VERSION = 1
 HAZARD_KEY = "volcanic_ash"

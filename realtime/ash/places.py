@@ -15,7 +15,7 @@ import numpy as np
 from realtime.ash.classes import ASH_CLASSES, classify
 from realtime.ash.hazard import AshHazard
 from realtime.ash.volcanoes import Volcano
-from realtime.earthquake.places import GEOD, Places, PlacesError, compass_direction, load_places
+from realtime.gazetteer import GEOD, Places, PlacesError, compass_direction, load_places
 
 LANDCOVER_CLASSES = ("settlement", "rice_field", "plantation", "water_supply", "forest", "other")
 LANDCOVER_FIELDS = ("class", "landcover", "land_cover", "type", "tutupan")  # first one present, any case

@@ -19,17 +19,14 @@ import numpy as np
 import rasterio
 from affine import Affine
 from pyproj import Transformer
-from rasterio.crs import CRS
-from rasterio.warp import transform_bounds
-from rasterio.errors import WindowError
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from realtime.earthquake.grid import GridSpec
 from realtime.earthquake.mmi import ROMANS, mmi_class_index
 from realtime.earthquake.sampling import axis_weights, inside_footprint, sample_bilinear
+from realtime.population_blocks import (BLOCK_ROWS, WGS84, bounds_window, centre_window, contiguous, read_block,
+                                        row_blocks)
 
-WGS84 = CRS.from_epsg(4326)
-BLOCK_ROWS = 256  # for untiled (striped) rasters
 PREVIEW_CELLS = 700
 
 
@@ -51,14 +48,14 @@ def population_per_mmi_class(
 ) -> Exposure:
     with rasterio.open(population_path) as dataset:
         fast = dataset.crs == WGS84 and dataset.transform.b == 0 and dataset.transform.d == 0
-        window = _lonlat_window(spec, dataset) if fast else _projected_window(spec, dataset)
+        window = centre_window(spec.footprint, dataset) if fast else bounds_window(spec.footprint, dataset)
         tile_rows = dataset.block_shapes[0][0] if dataset.profile.get("tiled") else BLOCK_ROWS
     if window is None:
         return _exposure(np.zeros(11), 0, None)
-    blocks = _row_blocks(window, max(tile_rows, 16))
+    blocks = row_blocks(window, max(tile_rows, 16))
     worker = _LonLatBlocks(spec, mmi, population_path, window) if fast else _ProjectedBlocks(spec, mmi, population_path)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        results = list(pool.map(worker, _contiguous(blocks, max(1, threads))))
+        results = list(pool.map(worker, contiguous(blocks, max(1, threads))))
     sums = np.sum([r[0] for r in results], axis=0)
     previews = [r[2] for r in results if r[2] is not None]
     preview = (np.sum(previews, axis=0), worker.preview_transform) if previews else None
@@ -74,63 +71,6 @@ def _exposure(sums: np.ndarray, cells: int, preview: tuple[np.ndarray, Affine] |
         preview=preview[0] if preview else None,
         preview_transform=preview[1] if preview else None,
     )
-
-
-def _row_blocks(window: Window, tile_rows: int) -> list[Window]:
-    """Row blocks cut on the raster's tile boundaries, so no tile is decompressed twice."""
-    first, stop = window.row_off, window.row_off + window.height
-    edges = [first] + list(range((first // tile_rows + 1) * tile_rows, stop, tile_rows)) + [stop]
-    return [Window(window.col_off, a, window.width, b - a) for a, b in zip(edges, edges[1:])]
-
-
-def _contiguous(items: list, parts: int) -> list[list]:
-    """One unbroken run of blocks per thread: neighbouring threads share at most one tile row."""
-    size = -(-len(items) // parts)
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _lonlat_window(spec: GridSpec, dataset) -> Window | None:
-    """Rows and columns whose cell centres lie inside the footprint (edges included)."""
-    t = dataset.transform
-    eps = 1e-6
-    col_start = max(0, math.ceil((spec.lon_min - t.c) / t.a - 0.5 - eps))
-    col_stop = min(dataset.width, math.floor((spec.lon_max - t.c) / t.a - 0.5 + eps) + 1)
-    row_start = max(0, math.ceil((spec.lat_max - t.f) / t.e - 0.5 - eps))
-    row_stop = min(dataset.height, math.floor((spec.lat_min - t.f) / t.e - 0.5 + eps) + 1)
-    if col_stop <= col_start or row_stop <= row_start:
-        return None
-    return Window(col_start, row_start, col_stop - col_start, row_stop - row_start)
-
-
-def _projected_window(spec: GridSpec, dataset) -> Window | None:
-    """The footprint's bounding window in the raster's CRS, padded by one cell."""
-    bounds = transform_bounds(WGS84, dataset.crs, *spec.footprint, densify_pts=51)
-    window = from_bounds(*bounds, transform=dataset.transform).round_offsets(op="floor").round_lengths(op="ceil")
-    padded = Window(int(window.col_off) - 1, int(window.row_off) - 1, int(window.width) + 2, int(window.height) + 2)
-    try:
-        return padded.intersection(Window(0, 0, dataset.width, dataset.height))
-    except WindowError:
-        return None
-
-
-def _clean_population(block: np.ndarray, nodata) -> np.ndarray:
-    block = block.astype(np.float32, copy=False)
-    bad = ~np.isfinite(block) | (block < 0)
-    if nodata is not None and np.isfinite(nodata):
-        bad |= block == nodata
-    if bad.any():
-        block = np.where(bad, np.float32(0), block)
-    return block
-
-
-def _read_block(path, window: Window, nodata) -> np.ndarray:
-    """One block from a dataset opened for it alone.
-
-    Each tile row is read once, so GDAL's block cache (5 % of RAM by default) would only grow and
-    hold the whole window; closing the dataset drops the block's tiles.
-    """
-    with rasterio.open(path) as dataset:
-        return _clean_population(dataset.read(1, window=window), nodata)
 
 
 class _LonLatBlocks:
@@ -174,7 +114,7 @@ class _LonLatBlocks:
         cells = 0
         preview = np.zeros(self.preview_shape)
         for window in blocks:
-            population = _read_block(self.path, window, self.nodata)
+            population = read_block(self.path, window, self.nodata)
             rows = np.arange(window.row_off, window.row_off + window.height)
             lat = self.transform.f + (rows + 0.5) * self.transform.e
             i, wy = axis_weights(-lat, -self.spec.lat_max, self.spec.dy, self.spec.nlat)
@@ -209,7 +149,7 @@ class _ProjectedBlocks:
             to_lonlat = Transformer.from_crs(dataset.crs, WGS84, always_xy=True)
             transform, nodata = dataset.transform, dataset.nodata
         for window in blocks:
-            population = _read_block(self.path, window, nodata)
+            population = read_block(self.path, window, nodata)
             rows, cols = np.mgrid[
                 window.row_off : window.row_off + window.height, window.col_off : window.col_off + window.width
             ]

@@ -24,7 +24,7 @@ from rasterio.enums import Resampling  # noqa: E402
 from rasterio.warp import transform_bounds  # noqa: E402
 from rasterio.windows import from_bounds  # noqa: E402
 
-from realtime.earthquake.places import Places  # noqa: E402
+from realtime.gazetteer import Places  # noqa: E402
 
 HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 Bounds = tuple[float, float, float, float]  # west, south, east, north
