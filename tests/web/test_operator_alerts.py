@@ -146,15 +146,17 @@ def test_the_failure_task_mails_once_per_event_and_refuses_bad_ids(inbox):
     record_event_failure("earthquake", "20180220163351", reason, "initial")
     record_event_failure("earthquake", "20180220163351", "again", "initial")  # redelivered or reprocessed
     record_event_failure("flood", "2026112905-6-rw", "PetaBencana unreachable\nsecond line")
+    record_event_failure("ash", "201702211904+0700_Merapi", "ash_fall.tif: no CRS")
     for hazard, event_id in (("earthquake", "../../etc/passwd"), ("volcano", "20180220163351"),
-                             ("flood", "2026-11-29")):
+                             ("flood", "2026-11-29"), ("ash", "../201702211904+0700_Merapi")):
         record_event_failure(hazard, event_id, "x")
     assert inbox.subjects() == ["[InaSAFE Realtime] Processing failed: earthquake 20180220163351-initial",
-                                "[InaSAFE Realtime] Processing failed: flood 2026112905-6-rw"]
+                                "[InaSAFE Realtime] Processing failed: flood 2026112905-6-rw",
+                                "[InaSAFE Realtime] Processing failed: ash 201702211904+0700_Merapi"]
     assert reason in inbox.messages[0].get_content()
     assert "PetaBencana unreachable second line" in inbox.messages[1].get_content()  # one line
     assert sorted(OperatorAlert.objects.values_list("key", flat=True)) == [
-        "earthquake:20180220163351-initial", "flood:2026112905-6-rw"]
+        "ash:201702211904+0700_Merapi", "earthquake:20180220163351-initial", "flood:2026112905-6-rw"]
 
 
 # --- the processor's side ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from events.ids import SOURCE_TYPE_PATTERN, flood_id_problem, shake_id_problem
+from events.ids import SOURCE_TYPE_PATTERN, ash_id_problem, flood_id_problem, shake_id_problem
 from events.models import OperatorAlert, ProcessorCheck
 
 logger = logging.getLogger(__name__)
@@ -126,6 +126,8 @@ def event_failed(hazard: str, event_id: str, reason: str, source_type: str = "")
             None if not source_type or SOURCE_TYPE.fullmatch(source_type) else "bad source type")
     elif hazard == "flood":
         problem = flood_id_problem(event_id)
+    elif hazard == "ash":
+        problem = ash_id_problem(event_id)
     else:
         problem = "unknown hazard"
     if problem:
