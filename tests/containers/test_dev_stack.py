@@ -5,9 +5,11 @@ container level. One stack for the whole module."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
+import requests
 
 from compose_stack import (FLOOD_SNAPSHOT, GRID_INITIAL, REPLAY_SERVICE, Uploader, authorise_key, dev_stack, new_key,
                            pdf_bytes, replay_petabencana, scenario_grids)
@@ -169,3 +171,53 @@ def monitor_health(project) -> dict:
     """The monitor's own /healthz, asked inside its container (its port is not published)."""
     script = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8081/healthz', timeout=5).read().decode())"
     return json.loads(project.exec("monitor", "python", "-c", script).stdout)
+
+
+ASH_OFFICER = ("duty-officer@realtime.example.org", "ash-" + "x7Qp2rV9" * 2)
+ASH_ID = "201011050002+0700_Merapi"
+
+
+def officer_session(base: str) -> requests.Session:
+    """Logged in as a person does on the web page (the Realtime REST User group may add ash events)."""
+    session = requests.Session()
+    page = f"{base}/realtime/api-auth/login/"
+    session.get(page, timeout=30)
+    answer = session.post(page, data={"username": ASH_OFFICER[0], "password": ASH_OFFICER[1],
+                                      "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+                          headers={"Referer": page}, allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text[:300]
+    return session
+
+
+def test_an_ash_forecast_uploaded_on_the_page_becomes_reports_in_both_languages(dev, tmp_path_factory):
+    from realtime.ash.scenario import write_scenario  # the host's processor makes the forecast, as a drill does
+    from realtime.ash.volcanoes import find_volcano
+
+    forecast = write_scenario(tmp_path_factory.mktemp("ash"), "merapi", find_volcano("Merapi"), 10, 0.01, 10, 90)
+    dev.exec("web", "python", "manage.py", "createrealtimeuser", "--", *ASH_OFFICER)
+    base = f"http://{dev.host}:{dev.ports['web']}"
+    session = officer_session(base)
+    upload = f"{base}/realtime/ash/upload/"
+    form = session.get(upload, timeout=30).text
+    merapi = re.search(r'<option value="(\d+)"[^>]*>Merapi</option>', form).group(1)
+    answer = session.post(upload, headers={"Referer": upload}, timeout=120, data={
+        "volcano": merapi, "alert_level": "awas", "event_time": "2010-11-05T00:02", "time_zone": "WIB",
+        "eruption_height": "10000", "forecast_duration": "1", "csrfmiddlewaretoken": session.cookies["csrftoken"],
+    }, files={"hazard_file": (forecast.name, forecast.read_bytes(), "image/tiff")})
+    assert answer.status_code == 200 and "queued for processing" in answer.text, answer.text[:2000]
+
+    def pushed():
+        record = dev.api_get("ash/Merapi/20101105000200+0700/").json()
+        return record if record.get("impact") and len(record["reports"]) == 2 else None
+
+    record = wait_until(pushed, 300, interval=2, what="the ash event pushed with its reports")
+    impact = record["impact"]
+    assert impact["ash_id"] == ASH_ID and impact["event"]["alert_level"] == "awas"
+    assert sum(impact["exposure"].values()) == pytest.approx(impact["exposure_total"])
+    assert impact["summary"]["affected"] > 0  # a 10 km column over central Java reaches people
+    assert sorted(report["language"] for report in record["reports"]) == ["en", "id"]
+    for report in record["reports"]:
+        assert pdf_bytes(report["report_map"]).startswith(b"%PDF-"), report["report_map"]
+    for language, word in (("en", "Volcanic ash"), ("id", "Abu vulkanik")):
+        page = requests.get(f"{base}/realtime/ash/{ASH_ID}/", cookies={"django_language": language}, timeout=30)
+        assert page.status_code == 200 and "Merapi" in page.text and word in page.text, language
