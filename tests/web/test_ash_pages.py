@@ -275,3 +275,13 @@ def test_the_web_ash_classes_and_colours_are_the_processors():
                 assert str(web.name) == processor.label[language]
         colour = re.search(rf"\.ash-{web.key} {{ --ash: (#[0-9A-Fa-f]{{6}});", css).group(1)
         assert colour.upper() == processor.colour.upper()
+
+
+def test_the_list_links_the_upload_page_only_for_those_who_may_upload(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    assert "/realtime/ash/upload/" not in client.get("/realtime/ash/").content.decode()
+    officer = django_user_model.objects.create_user("officer@example.org", password="not-used-here")
+    officer.user_permissions.add(Permission.objects.get(codename="add_ash"))
+    client.force_login(officer)
+    assert 'href="/realtime/ash/upload/"' in client.get("/realtime/ash/").content.decode()
