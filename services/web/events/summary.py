@@ -96,13 +96,18 @@ def _document(language: str, kind: str, file_field, mime_type: str) -> Document 
     return Document(language, kind, absolute(file_field.url), mime_type, size, path)
 
 
-def _report_documents(reports, pdf_field: str) -> list[Document]:
-    """Each report's PDF (held in `pdf_field`) and PNG, by language."""
+# Each hazard's report files: (kind, the report model's field, MIME type).
+QUAKE_REPORT_FILES = (("pdf", "report_pdf", "application/pdf"), ("png", "report_image", "image/png"))
+ASH_REPORT_FILES = (("pdf", "report_map", "application/pdf"), ("png", "report_image", "image/png"))
+FLOOD_REPORT_FILES = (("map", "impact_map", "application/pdf"), ("report", "impact_report", "application/pdf"))
+
+
+def _report_documents(reports, files: tuple[tuple[str, str, str], ...]) -> list[Document]:
+    """Each report's files present, by language, in the order `files` names them."""
     documents = []
     for report in sorted(reports, key=lambda r: r.language):
-        for kind, file_field, mime in (("pdf", getattr(report, pdf_field), "application/pdf"),
-                                       ("png", report.report_image, "image/png")):
-            if document := _document(report.language, kind, file_field, mime):
+        for kind, name, mime in files:
+            if document := _document(report.language, kind, getattr(report, name), mime):
                 documents.append(document)
     return documents
 
@@ -172,7 +177,7 @@ def quake_summary(event: Earthquake) -> QuakeSummary:
     location = _dict(impact.get("location"))
     exposure = {k: v for k, v in _dict(impact.get("exposure")).items() if _number(v) is not None}
     alert = fatalities.get("alert") if fatalities.get("alert") in ALERT_LEVELS else None
-    documents = _report_documents(event.reports.all(), "report_pdf")
+    documents = _report_documents(event.reports.all(), QUAKE_REPORT_FILES)
     if grid := _document("", "grid", event.shake_grid, "application/xml"):
         documents.append(grid)
     return QuakeSummary(
@@ -263,11 +268,7 @@ def rw_counts(flood: Flood) -> tuple[int | None, int | None]:
 def flood_summary(flood: Flood) -> FloodSummary:
     impact = _dict(flood.impact)
     summary = _dict(impact.get("summary"))
-    documents: list[Document] = []
-    for report in sorted(flood.reports.all(), key=lambda r: r.language):
-        for kind, file_field in (("map", report.impact_map), ("report", report.impact_report)):
-            if document := _document(report.language, kind, file_field, "application/pdf"):
-                documents.append(document)
+    documents = _report_documents(flood.reports.all(), FLOOD_REPORT_FILES)
     flooded, caution = rw_counts(flood)
     villages = impact.get("villages")
     return FloodSummary(
@@ -452,5 +453,5 @@ def ash_summary(ash: Ash) -> AshSummary:
         places=_ash_places(impact.get("places"), "place"),
         airports=_ash_places(impact.get("airports"), "airport"),
         detail_url=absolute(reverse("ash-detail", kwargs={"ash_id": ash.ash_id})),
-        documents=_report_documents(ash.reports.all(), "report_map"),
+        documents=_report_documents(ash.reports.all(), ASH_REPORT_FILES),
     )
