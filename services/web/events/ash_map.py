@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from events.flood_map import ScaleBar, _widen, scale_bar
-from events.maps import Bounds, finite, frame, land_path, units
+from events.flood_map import ScaleBar, scale_bar
+from events.maps import Bounds, bounds_of, finite, frame, land_path, padded, units
 from events.page_maps import Box, Label, place_label
 from events.summary import ASH_CLASS_KEYS, AshPlace, AshSummary
 
@@ -61,14 +61,7 @@ def forecast_extent(impact: dict, longitude: float | None, latitude: float | Non
 
 def map_bounds(points: list[tuple[float, float]]) -> Bounds:
     """The points with a margin, at least MIN_SPAN across and within ASPECT."""
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    west, south, east, north = min(lons), min(lats), max(lons), max(lats)
-    pad = max(east - west, north - south) * PAD
-    west, east = _widen(west - pad, east + pad, MIN_SPAN)
-    south, north = _widen(south - pad, north + pad, MIN_SPAN)
-    west, east = _widen(west, east, (north - south) * ASPECT[0])
-    south, north = _widen(south, north, (east - west) / ASPECT[1])
-    return west, south, east, north
+    return padded(bounds_of(points), PAD, MIN_SPAN, ASPECT)
 
 
 def _near(place: AshPlace, box: Bounds) -> bool:

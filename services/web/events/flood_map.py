@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from rest_framework.exceptions import ValidationError
 
-from events.maps import Bounds, Frame, bounds_of, frame, path_data, units
+from events.maps import Bounds, Frame, bounds_of, frame, padded, path_data, units
 from events.mmi_contours import lonlat_line
 from events.page_maps import Box, Label, place_label
 from events.uploads import flood_state, loads_json, snapshot_features
@@ -126,23 +126,11 @@ def near_jakarta(area: _Feature) -> bool:
         and north <= JAKARTA[3] + NEAR
 
 
-def _widen(low: float, high: float, span: float) -> tuple[float, float]:
-    """low..high grown about its middle to at least span."""
-    grow = max(0.0, span - (high - low)) / 2
-    return low - grow, high + grow
-
-
 def map_bounds(areas: list[_Feature]) -> Bounds:
     """The RWs with a margin, at least MIN_SPAN across and within ASPECT; Jakarta when there are none."""
     if not areas:
         return JAKARTA
-    west, south, east, north = bounds_of([point for area in areas for ring in area.rings for point in ring])
-    pad = max(east - west, north - south) * PAD
-    west, east = _widen(west - pad, east + pad, MIN_SPAN)
-    south, north = _widen(south - pad, north + pad, MIN_SPAN)
-    west, east = _widen(west, east, (north - south) * ASPECT[0])
-    south, north = _widen(south, north, (east - west) / ASPECT[1])
-    return west, south, east, north
+    return padded(bounds_of([point for area in areas for ring in area.rings for point in ring]), PAD, MIN_SPAN, ASPECT)
 
 
 def scale_bar(view: Frame) -> ScaleBar:

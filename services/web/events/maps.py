@@ -83,6 +83,24 @@ def bounds_of(points: list[Point]) -> Bounds:
     return min(lons), min(lats), max(lons), max(lats)
 
 
+def _widen(low: float, high: float, span: float) -> tuple[float, float]:
+    """low..high grown about its middle to at least span."""
+    grow = max(0.0, span - (high - low)) / 2
+    return low - grow, high + grow
+
+
+def padded(bounds: Bounds, pad: float, min_span: float, aspect: tuple[float, float]) -> Bounds:
+    """A map's frame around bounds: a margin of `pad` of the span on each side, at least min_span degrees
+    across, then widened or heightened until width / height lies within aspect (lowest, highest)."""
+    west, south, east, north = bounds
+    margin = max(east - west, north - south) * pad
+    west, east = _widen(west - margin, east + margin, min_span)
+    south, north = _widen(south - margin, north + margin, min_span)
+    west, east = _widen(west, east, (north - south) * aspect[0])
+    south, north = _widen(south, north, (east - west) / aspect[1])
+    return west, south, east, north
+
+
 @lru_cache(maxsize=1)
 def land_polygons() -> tuple[tuple[Bounds, tuple[list[Point], ...]], ...]:
     """The land file's polygons as (bounds, rings), read once per process; none if the file is unreadable."""
