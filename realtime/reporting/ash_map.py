@@ -22,7 +22,7 @@ from shapely.geometry import shape  # noqa: E402
 from shapely.ops import unary_union  # noqa: E402
 
 from realtime.reporting.basemap import draw_land, land_polygons  # noqa: E402
-from realtime.reporting.flood_map import _path as geometry_path  # noqa: E402
+from realtime.reporting.flood_map import geometry_path  # noqa: E402
 from realtime.reporting.map_parts import (  # noqa: E402
     Bounds, MapContext, degree_axes, draw_basemap, label_points, north_arrow, save_figure, scale_bar,
 )

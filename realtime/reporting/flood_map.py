@@ -48,7 +48,7 @@ def _polygons(geometry: BaseGeometry):
         yield from _polygons(part)
 
 
-def _path(geometry: BaseGeometry) -> MplPath:
+def geometry_path(geometry: BaseGeometry) -> MplPath:
     """One compound path per area, rings oriented so holes stay empty under the non-zero fill rule."""
     rings = [
         MplPath(np.asarray(ring.coords)[:, :2], closed=True)
@@ -97,7 +97,7 @@ def village_label(name: str) -> str:
 def _draw_areas(ax, features: list[dict], geometries: list[BaseGeometry], linewidth: float) -> None:
     """Least severe first, so the worst areas are drawn on top where outlines meet."""
     for flood_class in reversed(FLOOD_CLASSES):
-        paths = [_path(g) for f, g in zip(features, geometries) if f["properties"]["state"] == flood_class.state]
+        paths = [geometry_path(g) for f, g in zip(features, geometries) if f["properties"]["state"] == flood_class.state]
         if paths:
             ax.add_collection(PathCollection(
                 paths, facecolors=flood_class.colour, edgecolors=[_darker(flood_class.colour)], linewidths=linewidth,
