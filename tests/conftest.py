@@ -74,3 +74,36 @@ def build_jakarta_analysis_data(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def jakarta_data(fixtures, tmp_path_factory) -> Path:
     return build_jakarta_analysis_data(tmp_path_factory.mktemp("jakarta-analysis-data"))
+
+
+# Real products of the shared fixtures (tests/real_products.py), made once per session by the real commands.
+@pytest.fixture(scope="session")
+def quake_initial(fixtures, demo_data, tmp_path_factory):
+    """The Minahassa M5.0 initial grid, processed."""
+    from real_products import GRID_INITIAL, process_grid
+
+    return process_grid(GRID_INITIAL, demo_data, tmp_path_factory.mktemp("quake-initial"))
+
+
+@pytest.fixture(scope="session")
+def quake_corrected(fixtures, demo_data, tmp_path_factory):
+    """The corrected grid of the same quake (long id), processed."""
+    from real_products import GRID_CORRECTED, process_grid
+
+    return process_grid(GRID_CORRECTED, demo_data, tmp_path_factory.mktemp("quake-corrected"))
+
+
+@pytest.fixture(scope="session")
+def flood_products(fixtures, jakarta_data, tmp_path_factory):
+    """The PetaBencana 2017-02-21 snapshot on the real Jakarta population, processed."""
+    from real_products import FLOOD_SNAPSHOT, process_flood
+
+    return process_flood(FLOOD_SNAPSHOT, jakarta_data, tmp_path_factory.mktemp("flood") / "extracted")
+
+
+@pytest.fixture(scope="session")
+def ash_products(fixtures, demo_data, tmp_path_factory):
+    """The real Merapi ash-fall forecast, processed."""
+    from real_products import MERAPI_RASTER, process_ash
+
+    return process_ash(MERAPI_RASTER, demo_data, tmp_path_factory.mktemp("ash"))
