@@ -2,11 +2,17 @@
 
 Shared by every hazard's exposure (earthquake, ash): only the window under the hazard is read, in row blocks
 cut on tile boundaries and spread over threads, each block from a dataset opened for it alone.
+
+A negative population is no data whatever the raster declares: real rasters (GPWv3's clips) carry -9999 without
+declaring it as NoData, and counting it would take 9,999 people off the total for every such cell.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+from pathlib import Path
 
 import numpy as np
 import rasterio
@@ -14,6 +20,8 @@ from rasterio.crs import CRS
 from rasterio.errors import WindowError
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
+
+log = logging.getLogger(__name__)
 
 WGS84 = CRS.from_epsg(4326)
 BLOCK_ROWS = 256  # for untiled (striped) rasters
@@ -75,4 +83,27 @@ def read_block(path, window: Window, nodata) -> np.ndarray:
     hold the whole window; closing the dataset drops the block's tiles.
     """
     with rasterio.open(path) as dataset:
-        return clean_population(dataset.read(1, window=window), nodata)
+        block = dataset.read(1, window=window)
+    undeclared = (block < 0) & (block != nodata) if nodata is not None else block < 0
+    if undeclared.any():
+        _warn_undeclared_nodata(path, float(block[undeclared].min()), nodata)
+    return clean_population(block, nodata)
+
+
+_warned: set[tuple[str, int]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_undeclared_nodata(path, example: float, nodata) -> None:
+    """Say once per raster version and process (blocks are read in threads) that negative cells were dropped."""
+    path = Path(path)
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime_ns)
+    except OSError:
+        key = (str(path), 0)
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    log.warning("population raster %s has negative cells (e.g. %g) that are not its declared NoData (%s): "
+                "they count as no data, not as people", path, example, nodata)
