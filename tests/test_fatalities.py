@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import math
 
+import numpy as np
 import pytest
 
+from conftest import EQ
 from realtime.earthquake.fatalities import (
     FATALITY_MODELS,
     alert_level,
@@ -25,15 +28,37 @@ def same_to_3_sig_figs(value: float, reference: float) -> bool:
 
 # Rates from the reference notes (anchors.md table, InaSAFE definitions).
 ITB = {4: 2.870e-6, 5: 1.204e-5, 6: 5.051e-5, 7: 2.119e-4, 8: 8.889e-4, 9: 3.729e-3, 10: 1.565e-2}
-ITB_BAYESIAN = {6: 3.417e-5, 7: 3.878e-4, 8: 1.851e-3, 9: 7.873e-3, 10: 3.145e-2}
 PAGER_ID = {6: 7.55e-8, 7: 1.17e-5, 8: 4.13e-4, 9: 5.18e-3, 10: 3.11e-2}
 
+# The ITB Bayesian model's own simulation table (earthquake.md §2.4): 15,999 rows of simulated fatality rates,
+# one column per MMI IV..X. Despite "log" in its name the values are rates, not log10 (InaSAFE 4 uses the plain
+# column medians).
+ITB_BAYESIAN_SIMULATIONS = EQ / "worden_berngamma_log_fat_rate_inasafe_10.csv"
 
-@pytest.mark.parametrize("model, table", [("itb", ITB), ("itb_bayesian", ITB_BAYESIAN)])
-def test_rates_match_the_notes_to_three_significant_figures(model, table):
-    rates = FATALITY_MODELS[model].rates
-    for mmi, rate in table.items():
-        assert same_to_3_sig_figs(rates[mmi], rate), (model, mmi, rates[mmi])
+
+@pytest.fixture(scope="module")
+def simulated_medians(fixtures) -> dict[str, float]:
+    """Median of each column of the CSV, keyed by the roman class of its MMI."""
+    with ITB_BAYESIAN_SIMULATIONS.open(newline="") as stream:
+        table = np.array([[float(v) for v in row] for row in csv.reader(stream)])
+    assert table.shape == (15999, 7)
+    return {roman: float(np.median(table[:, n])) for n, roman in enumerate(("IV", "V", "VI", "VII", "VIII", "IX", "X"))}
+
+
+def test_itb_bayesian_rates_are_the_medians_of_its_simulations(simulated_medians):
+    one_per_class = {roman: 1.0 for roman in ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")}
+    rates = estimate_fatalities(one_per_class, "itb_bayesian").by_mmi  # one person per class: deaths = rate
+    for roman, median in simulated_medians.items():
+        assert abs(rates[roman] - median) <= 1e-12, (roman, rates[roman], median)
+        assert f"{rates[roman]:.11e}" == f"{median:.11e}", roman  # and the same to 12 significant figures
+    assert simulated_medians["IV"] == simulated_medians["V"] == 0.0  # most simulations give no deaths below VI
+    assert all(rates[roman] == 0 for roman in ("I", "II", "III"))
+
+
+def test_itb_rates_match_the_notes_to_three_significant_figures():
+    rates = FATALITY_MODELS["itb"].rates
+    for mmi, rate in ITB.items():
+        assert same_to_3_sig_figs(rates[mmi], rate), (mmi, rates[mmi])
     assert all(rates[mmi] == 0 for mmi in (1, 2, 3))
 
 
@@ -55,11 +80,11 @@ def test_pager_worked_example_is_931_deaths_and_orange():
     assert estimate.rounded == 940  # display rounding: up to the next 10 below 1,000
 
 
-def test_default_model_is_itb_bayesian_and_sums_classes():
+def test_default_model_is_itb_bayesian_and_sums_classes(simulated_medians):
     exposure = {"V": 5e6, "VI": 1e6, "VII": 2e5}
     estimate = estimate_fatalities(exposure)
     assert estimate.model == "itb_bayesian"
-    assert estimate.total == pytest.approx(1e6 * 3.41733122522e-05 + 2e5 * 0.000387804494226)
+    assert estimate.total == pytest.approx(1e6 * simulated_medians["VI"] + 2e5 * simulated_medians["VII"], rel=1e-11)
     assert estimate.by_mmi["V"] == 0
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import math
+import re
 
 import numpy as np
 import pytest
 from pyproj import Geod
 
-from conftest import GRID_PAPUA
+from conftest import EQ, GRID_PAPUA
 from realtime.earthquake.grid import GridSpec, read_shake_grid
+from realtime.earthquake.mmi import mmi_class_index, mmi_class_of
 from realtime.earthquake.places import (
     Places,
     PlacesError,
@@ -64,23 +68,105 @@ def test_table_sorts_by_mmi_class_then_population_and_skips_places_outside():
         ("North small", 1000, 100.2, 0.95),
         ("North big", 90000, 100.8, 0.9),
         ("Outside", 10**6, 99.0, 0.5),
+        ("Aardvark north", 500, 100.5, 1.0),  # most shaken (7.0) and first by name, but fewest people in VII
     )
     names = [p.name for p in affected_places(spec, mmi, towns, (100.5, 0.5))]
-    assert names == ["North big", "North small", "South big"]
+    assert names == ["North big", "North small", "Aardvark north", "South big"]
 
 
-def test_real_event_finds_the_old_processors_cities(fixtures, demo_data):
-    """20131105060809 (Papua): the old processor put Jayapura (MMI 1.67) before Sentani (1.5)."""
+# The old processor's two city lists for 20131105060809 (Papua M3.6), from its own geonames data
+# (earthquake.md §2.5): the local list in id order as "n: value" blocks, the sorted list as a Python 2 repr.
+LOCAL_CITIES = EQ / "expected-local-cities-20131105060809.txt"
+SORTED_CITIES = EQ / "expected-sorted-cities-20131105060809.txt"
+LOCAL_FIELDS = ("id", "name", "population", "mmi", "dist_to", "dir_to", "dir_from", "roman", "colour")
+
+
+def old_local_cities() -> list[dict]:
+    cities = []
+    for block in filter(str.strip, LOCAL_CITIES.read_text().split("------------------")):
+        values = dict(line.split(": ", 1) for line in block.strip().splitlines())
+        city = {field: values[str(n)] for n, field in enumerate(LOCAL_FIELDS)}
+        cities.append({**city, "population": int(city["population"]), **{
+            k: float(city[k]) for k in ("mmi", "dist_to", "dir_to", "dir_from")}})
+    return cities
+
+
+def old_sorted_cities() -> list[dict]:
+    return ast.literal_eval(re.sub(r"(\d+)L\b", r"\1", SORTED_CITIES.read_text()))
+
+
+def rebuilt_places(cities: list[dict], epicentre: tuple[float, float]) -> Places:
+    """Town positions from the file's own distances: the old `dist_to` is QGIS sqrDist (degrees squared) and
+    `dir_from` the planar azimuth epicentre -> town (0 = north, clockwise)."""
+    lon0, lat0 = epicentre
+    lon = [lon0 + math.sqrt(c["dist_to"]) * math.sin(math.radians(c["dir_from"])) for c in cities]
+    lat = [lat0 + math.sqrt(c["dist_to"]) * math.cos(math.radians(c["dir_from"])) for c in cities]
+    return Places(tuple(c["name"] for c in cities), np.array([c["population"] for c in cities], float),
+                  np.array(lon), np.array(lat))
+
+
+@pytest.fixture(scope="module")
+def papua(fixtures):
     grid = read_shake_grid(GRID_PAPUA)
-    towns = load_places(demo_data / "context" / "places.geojson")
-    impacts = affected_places(grid.spec, grid.mmi, towns, (grid.event.longitude, grid.event.latitude))
-    by_name = {p.name: p for p in impacts}
-    assert [p.name for p in impacts][:3] == ["Jayapura", "Abepura", "Sentani"]
-    # old: MMI of the nearest node; ours: bilinear at the town, so close but not equal
-    assert by_name["Jayapura"].mmi == pytest.approx(1.67, abs=0.2)
-    assert by_name["Sentani"].mmi == pytest.approx(1.5, abs=0.2)
-    # the old table's distances were in degrees; ours are geodesic km
-    assert by_name["Jayapura"].distance_km == pytest.approx(Geod(ellps="WGS84").inv(140.62, -2.43, 140.71813, -2.53371)[2] / 1000, abs=0.05)
+    epicentre = (grid.event.longitude, grid.event.latitude)
+    return grid, epicentre, rebuilt_places(old_local_cities(), epicentre)
+
+
+def test_the_old_lists_agree_with_each_other_and_with_the_grid(papua):
+    """The rebuild is faithful: both files hold the same cities, and each town's old MMI is the value of the
+    grid node nearest to its rebuilt position (the old processor identified the cell of a nearest-node tif)."""
+    grid, epicentre, towns = papua
+    local = {c["name"]: c for c in old_local_cities()}
+    for city in old_sorted_cities():
+        assert {k: local[city["name"]][k] for k in ("population", "mmi", "roman")} == {
+            k: city[k] for k in ("population", "mmi", "roman")}
+        assert local[city["name"]]["dist_to"] == pytest.approx(city["dist_to"], rel=1e-10)
+        back = math.degrees(math.atan2(epicentre[0] - towns.lon[towns.names.index(city["name"])],
+                                       epicentre[1] - towns.lat[towns.names.index(city["name"])]))
+        assert back == pytest.approx(city["dir_to"], abs=1e-6)  # the file's other bearing, town -> epicentre
+    spec = grid.spec
+    for name, lon, lat in zip(towns.names, towns.lon, towns.lat):
+        row, col = round((spec.lat_max - lat) / spec.dy), round((lon - spec.lon_min) / spec.dx)
+        assert grid.mmi[row, col] == local[name]["mmi"], name
+
+
+def test_our_ranking_reproduces_the_old_sorted_list(papua):
+    grid, epicentre, towns = papua
+    ours = affected_places(grid.spec, grid.mmi, towns, epicentre)
+    old = old_sorted_cities()
+    assert [p.name for p in ours] == [c["name"] for c in old] == ["Jayapura", "Sentani", "Waris"]
+    assert [p.population for p in ours] == [c["population"] for c in old]
+    # ours: bilinear MMI at the town; old: the nearest node's value, so close but not equal
+    for place, city in zip(ours, old):
+        assert place.mmi == pytest.approx(city["mmi"], abs=0.1), place.name
+    # the old distances were degrees squared printed as km (the v3 bug); ours are geodesic km to the same points
+    for place in ours:
+        metres = Geod(ellps="WGS84").inv(*epicentre, place.longitude, place.latitude)[2]
+        assert place.distance_km == pytest.approx(metres / 1000, abs=0.05)
+
+
+# Where our class differs from the old list's, and why. The old roman was the *truncated* MMI (int(1.67) = I);
+# ours is the class k whose (k-0.5, k+0.5] holds the MMI, with MMI sampled bilinearly at the town.
+CLASS_CHANGES = {
+    "Jayapura": ("I", "II"),  # 1.67 (the old value) and 1.70 (ours) both lie in (1.5, 2.5]: the class rule
+    "Sentani": ("I", "II"),  # the old value 1.5 is still class I under (0.5, 1.5]; ours is 1.56, in (1.5, 2.5]
+}
+
+
+def test_our_classes_equal_the_old_ones_except_the_stated_changes(papua):
+    grid, epicentre, towns = papua
+    ours = {p.name: mmi_class_of(p.mmi).roman for p in affected_places(grid.spec, grid.mmi, towns, epicentre)}
+    old = {c["name"]: c["roman"] for c in old_sorted_cities()}
+    assert {name: (old[name], ours[name]) for name in old if old[name] != ours[name]} == CLASS_CHANGES
+    assert ours["Waris"] == old["Waris"] == "I"
+
+
+def test_the_old_mmi_values_under_our_class_rule():
+    """The file's own MMI values classed by our rule: 1.5 sits on the I/II boundary and belongs to I."""
+    old = {c["name"]: c["mmi"] for c in old_sorted_cities()}
+    assert {name: mmi_class_of(mmi).roman for name, mmi in old.items()} == {
+        "Jayapura": "II", "Sentani": "I", "Waris": "I"}
+    assert [int(k) for k in mmi_class_index(np.array(list(old.values())))] == [2, 1, 1]
 
 
 def test_load_places_reports_bad_files(tmp_path):
