@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 from shapely.geometry import LineString, box
 
 from conftest import GRID_INITIAL
@@ -36,3 +39,40 @@ def test_real_grid_contours_stay_inside_the_footprint(fixtures):
     footprint = box(*grid.spec.footprint).buffer(1e-6)
     assert all(footprint.contains(LineString(f["geometry"]["coordinates"])) for f in collection["features"])
     assert max(f["properties"]["mmi"] for f in collection["features"]) <= grid.mmi.max()
+
+
+def test_the_default_smoothing_is_a_gaussian_of_sigma_0_9_nodes():
+    """earthquake.md 2.6: Gaussian, sigma 0.9 nodes, kernel radius int(4 sigma + 0.5) = 4, reflected borders.
+
+    A blur leaves a parabola's curvature and adds the kernel's variance v to every interior node:
+    3 + a((j - c)^2 + v). The crossings of level 5 are worked out from that by the linear interpolation
+    between nodes a contour makes; unsmoothed they would lie on the nodes c +- 2 themselves.
+    """
+    a, c, n = 0.5, 20, 41
+    k = np.arange(-4, 5)
+    weights = np.exp(-k ** 2 / (2 * 0.9 ** 2))
+    variance = float((weights * k ** 2).sum() / weights.sum())  # 0.81 less a little: the kernel is truncated
+    node = lambda j: 3 + a * ((j - c) ** 2 + variance)  # noqa: E731 (the smoothed value at column j)
+    step = (5.0 - node(c + 1)) / (node(c + 2) - node(c + 1))  # between the nodes 1 and 2 columns from the vertex
+    expected = sorted([c - 1 - step, c + 1 + step])
+    assert 0.2 < 2 - expected[1] + c < 0.35  # the blur moves each crossing by about a quarter of a node
+
+    spec = GridSpec(100.0, -1.0, 101.0, 0.0, n, n)  # 0.025 degrees between nodes
+    columns = np.arange(n, dtype=float)
+    mmi = np.tile(3 + a * (columns - c) ** 2, (n, 1))  # the same parabola along every row
+    collection = mmi_contours(spec, mmi)  # the default smoothing: no sigma given
+    lines = [f["geometry"]["coordinates"] for f in collection["features"] if f["properties"]["mmi"] == 5.0]
+    crossings = sorted({round((lon - 100.0) / 0.025, 3) for line in lines for lon, _ in line})
+    assert crossings == pytest.approx(expected, abs=1e-3)
+
+
+def test_the_processor_draws_the_smoothed_contours(quake_initial):
+    """The real product: the grid peaks at MMI 5.27, so unsmoothed there would be a 5.0 line; the blur of
+    sigma 0.9 nodes brings the peak under 5 (4.84, scipy's gaussian_filter on the raw nodes), so the top is 4.5."""
+    from scipy.ndimage import gaussian_filter
+
+    grid = read_shake_grid(GRID_INITIAL)
+    assert grid.mmi.max() == 5.27
+    assert 4.5 < gaussian_filter(grid.mmi.astype(float), sigma=0.9, mode="reflect").max() < 5.0
+    contours = json.loads((quake_initial.folder / "contours.geojson").read_text())
+    assert max(f["properties"]["mmi"] for f in contours["features"]) == 4.5
