@@ -7,6 +7,7 @@ CPU-bound Python.
 
 from __future__ import annotations
 
+import gettext
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -76,7 +77,7 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         ],
         "exposure": [
             {"roman": roman, "colour": CLASS_BY_ROMAN[roman].colour, "people": formatting.display_people(exposure[roman], locale),
-             "shaking": translate(CLASS_BY_ROMAN[roman].shaking), "damage": translate(CLASS_BY_ROMAN[roman].damage)}
+             "shaking": translate(CLASS_BY_ROMAN[roman].shaking), "damage": _damage(CLASS_BY_ROMAN[roman].damage, trans)}
             for roman in rows
         ],
         "exposure_total": formatting.display_people(document["exposure_total"], locale),
@@ -95,6 +96,14 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         "map_png": MAP_PNG,
         "overview_png": OVERVIEW_PNG,
     }
+
+
+def _damage(word: str, trans: gettext.NullTranslations) -> str:
+    """A potential-damage word. VI's damage "Light" is "Ringan", not IV's shaking "Light" ("Agak lemah"): the same
+    English needs a context of its own."""
+    if word == "Light":
+        return trans.pgettext("damage", "Light")
+    return trans.gettext(word)
 
 
 def _fatality_range(text: str, locale: str) -> str:
