@@ -58,8 +58,13 @@ def centre_window(bounds: tuple[float, float, float, float], dataset) -> Window 
 def bounds_window(bounds: tuple[float, float, float, float], dataset) -> Window | None:
     """A lon/lat (west, south, east, north) box's bounding window in the raster's CRS, padded by one cell."""
     bounds = transform_bounds(WGS84, dataset.crs, *bounds, densify_pts=51)
-    window = from_bounds(*bounds, transform=dataset.transform).round_offsets(op="floor").round_lengths(op="ceil")
-    padded = Window(int(window.col_off) - 1, int(window.row_off) - 1, int(window.width) + 2, int(window.height) + 2)
+    window = from_bounds(*bounds, transform=dataset.transform)
+    # whole cells from the one holding the first edge to the one holding the last (rasterio 1.4's round_lengths
+    # rounds to nearest whatever `op` says, which cut up to a cell off the south and east sides)
+    col_start, row_start = math.floor(window.col_off) - 1, math.floor(window.row_off) - 1
+    col_stop = math.ceil(window.col_off + window.width) + 1
+    row_stop = math.ceil(window.row_off + window.height) + 1
+    padded = Window(col_start, row_start, col_stop - col_start, row_stop - row_start)
     try:
         return padded.intersection(Window(0, 0, dataset.width, dataset.height))
     except WindowError:
@@ -90,17 +95,14 @@ def read_block(path, window: Window, nodata) -> np.ndarray:
     return clean_population(block, nodata)
 
 
-_warned: set[tuple[str, int]] = set()
+_warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
 def _warn_undeclared_nodata(path, example: float, nodata) -> None:
-    """Say once per raster version and process (blocks are read in threads) that negative cells were dropped."""
-    path = Path(path)
-    try:
-        key = (str(path.resolve()), path.stat().st_mtime_ns)
-    except OSError:
-        key = (str(path), 0)
+    """Say once per raster and process (blocks are read in threads, events follow each) that negative cells
+    were dropped."""
+    key = str(Path(path).resolve())
     with _warned_lock:
         if key in _warned:
             return

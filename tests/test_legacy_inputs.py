@@ -119,3 +119,31 @@ def test_undeclared_negative_population_counts_as_no_data(fixtures, tmp_path):
     assert sum(impact["exposure"].values()) == pytest.approx(expected, rel=1e-9)
     warnings = [line for line in result.stderr.splitlines() if "negative cells" in line]
     assert len(warnings) == 1 and str(population) in warnings[0] and "no data" in warnings[0], result.stderr
+
+
+def _overlap(edges: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Share of each cell [edges[k], edges[k+1]] (either order) inside [low, high]."""
+    a, b = np.minimum(edges[:-1], edges[1:]), np.maximum(edges[:-1], edges[1:])
+    return np.clip(np.minimum(b, high) - np.maximum(a, low), 0, None) / (b - a)
+
+
+def test_flood_zonal_sums_leave_out_undeclared_negative_cells(fixtures):
+    """The flood side's raster sums (exactextract, cut cells by coverage) on the GPWv3 clip: a box whose edges
+    cut cells, its south-east corner 0.1 cell past a cell edge (a window cut short there loses people)."""
+    from shapely.geometry import box
+
+    from realtime.flood.exposure import people_per_polygon_raster
+
+    with rasterio.open(GPW_CLIP) as dataset:
+        cells, t = dataset.read(1), dataset.transform
+    rows, cols = (20.8, 150.1), (30.8, 200.1)  # in cell units from the raster's north-west corner
+    west, east = (t.c + c * t.a for c in cols)
+    north, south = (t.f + r * t.e for r in rows)
+    # independently: each cell's covered share is the product of its row's and its column's overlaps
+    share = np.outer(_overlap(t.f + np.arange(cells.shape[0] + 1) * t.e, south, north),
+                     _overlap(t.c + np.arange(cells.shape[1] + 1) * t.a, west, east))
+    assert (cells[share > 0] == -9999).sum() > 5000
+    expected = float((np.where(cells >= 0, cells, 0) * share).sum())
+    (people,) = people_per_polygon_raster([box(west, south, east, north)], GPW_CLIP)
+    assert people == pytest.approx(expected, rel=1e-9)
+    assert people_per_polygon_raster([box(90, 10, 91, 11)], GPW_CLIP).tolist() == [0.0]  # off the raster

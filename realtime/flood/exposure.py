@@ -13,21 +13,34 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 from exactextract import exact_extract
+from exactextract.raster import NumPyRasterSource
 from shapely.geometry.base import BaseGeometry
+
+from realtime.population_blocks import bounds_window, read_block
 
 METRIC_CRS = "EPSG:32748"  # UTM 48S, for areas in Jakarta
 POPULATION_FIELD = "population"
 
 
 def people_per_polygon_raster(polygons: list[BaseGeometry], population_path: str | Path) -> np.ndarray:
-    """Sum of the population raster inside each polygon (lon/lat), weighting cut cells by coverage."""
+    """Sum of the population raster inside each polygon (lon/lat), weighting cut cells by coverage.
+
+    Only the window under the polygons is read, through the shared block reader, so that a negative cell is no
+    data here as in every other exposure, whatever NoData the raster declares.
+    """
     if not polygons:
         return np.zeros(0)
     frame = gpd.GeoDataFrame({"index": np.arange(len(polygons))}, geometry=list(polygons), crs="EPSG:4326")
     with rasterio.open(population_path) as dataset:
         if dataset.crs and dataset.crs.to_epsg() != 4326:
             frame = frame.to_crs(dataset.crs.to_wkt())
-    result = exact_extract(str(population_path), frame, "sum", include_cols=["index"], output="pandas")
+        window = bounds_window(tuple(frame.to_crs("EPSG:4326").total_bounds), dataset)
+        if window is None:
+            return np.zeros(len(polygons))
+        west, south, east, north = rasterio.windows.bounds(window, dataset.transform)
+        nodata, wkt = dataset.nodata, dataset.crs.to_wkt() if dataset.crs else None
+    cells = NumPyRasterSource(read_block(population_path, window, nodata), west, south, east, north, srs_wkt=wkt)
+    result = exact_extract(cells, frame, "sum", include_cols=["index"], output="pandas")
     people = np.zeros(len(polygons))
     people[result["index"].to_numpy()] = result["sum"].fillna(0).to_numpy()
     return people
