@@ -7,6 +7,7 @@ timeouts, refused connections) back off exponentially up to a cap, and die only 
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import sqlite3
@@ -21,6 +22,7 @@ import requests
 
 from conftest import GRID_INITIAL, run_cli
 from servers import django_shell, free_port, web_app, web_env
+from test_outbox_faults import SlowReportsProxy
 from realtime.runtime.ledger import EventKey, ledger_at
 from realtime.runtime.outbox import deliver_pending
 from realtime.runtime.rest import RealtimeRest
@@ -296,3 +298,100 @@ def test_a_refused_connection_is_retried(products, tmp_path):
     [row] = outbox(tmp_path)
     assert row["state"] == "pending" and row["attempts"] == 1 and "cannot connect" in row["last_error"]
     assert "cannot connect" in status(tmp_path)
+
+
+# the command, the login fallback and missing credentials ------------------------------------------------
+
+def push_command(tmp_path: Path, rest_url: str, *args: str, password: str = USER[1]):
+    """`realtime push` as an operator runs it, against `rest_url`, on the ledger in tmp_path."""
+    env = {"REALTIME_STATE_DIR": str(tmp_path / "state"), "INASAFE_REALTIME_REST_URL": rest_url,
+           "INASAFE_REALTIME_REST_USER": USER[0], "INASAFE_REALTIME_REST_PASSWORD": password, "COLUMNS": "200"}
+    return run_cli("push", *args, env=env)
+
+
+def held_by_web(web, folder: Path) -> bool:
+    """Does the web app's record hold this folder's impact.json, as the processor wrote it?"""
+    record = requests.get(api(web) + f"earthquake/{SHAKE_ID}/initial/", timeout=10).json()
+    return record["impact"] == json.loads((folder / "impact.json").read_text())
+
+
+def test_push_delivers_through_an_outage_and_its_exit_code_says_what_is_left(products, web, canned, tmp_path):
+    ledger, key, folder = enqueue(tmp_path, products, version="d")
+    before = time.time()
+    down = push_command(tmp_path, canned(503, b"maintenance").url)  # the web app answers, but cannot take it
+    assert down.returncode == 1 and "pushed 0, 1 still waiting, 0 dead" in down.stdout, down.stdout + down.stderr
+    [row] = outbox(tmp_path)
+    assert (row["state"], row["attempts"], row["last_status"]) == ("pending", 1, 503)
+    assert "HTTP 503" in row["last_error"] and "maintenance" in row["last_error"]
+    assert row["next_attempt_at"] >= before + 5  # the first backoff step
+
+    before = time.time()
+    gone = push_command(tmp_path, f"http://127.0.0.1:{free_port()}/realtime/api/v1/")  # nothing listens
+    assert gone.returncode == 1 and "pushed 0, 1 still waiting, 0 dead" in gone.stdout
+    [row] = outbox(tmp_path)
+    assert (row["state"], row["attempts"], row["last_status"]) == ("pending", 2, None)
+    assert "cannot connect" in row["last_error"] and row["next_attempt_at"] >= before + 10  # doubled
+    ledger.push_failed(row["id"], row["last_error"], 3600)  # a long outage backed it off for an hour
+
+    back = push_command(tmp_path, api(web), "--pending")  # not due for an hour: sent now all the same
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "pushed 1, 0 still waiting, 0 dead" in back.stdout
+    [row] = outbox(tmp_path)
+    assert row["state"] == "sent" and ledger.get(key)["state"] == "pushed" and held_by_web(web, folder)
+
+    enqueue(tmp_path, products, version="e", edit=long_description)  # data the web app refuses for good
+    refused = push_command(tmp_path, api(web))
+    assert refused.returncode == 1 and "pushed 0, 0 still waiting, 1 dead" in refused.stdout
+
+
+def test_without_credentials_push_refuses_in_one_line_and_the_delivery_waits(products, web, tmp_path):
+    ledger, key, _ = enqueue(tmp_path, products, version="f")
+    refused = push_command(tmp_path, api(web), password="")
+    assert refused.returncode == 2 and refused.stdout == ""
+    [line] = refused.stderr.splitlines()
+    assert "INASAFE_REALTIME_REST_PASSWORD not set" in line and "1 delivery waits in the outbox" in line
+    assert "INASAFE_REALTIME_REST_URL" not in line and "INASAFE_REALTIME_REST_USER" not in line  # those are set
+    [row] = outbox(tmp_path)
+    assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 0, None)  # untouched, not lost
+    assert ledger.get(key)["state"] == "done"  # delivered once set: the test above
+
+
+class WithoutLoginPage(SlowReportsProxy):
+    """The real web app behind a proxy with no login page (404), as a web app without DRF's login view:
+    the web app itself always serves auth/login/, so only a proxy makes this case. Records each request's
+    Authorization header."""
+
+    def __init__(self, upstream_port: int):
+        super().__init__(upstream_port, delay=0)
+        self.requests: list[tuple[str, str, str]] = []
+        forwarding = self.RequestHandlerClass
+
+        class Handler(forwarding):
+            def _hide_login(self) -> None:
+                self.server.requests.append((self.command, self.path, self.headers.get("Authorization", "")))
+                if self.path.endswith("/auth/login/"):
+                    self.send_error(404)
+                else:
+                    forwarding._forward(self)
+
+            do_GET = do_POST = do_PUT = _hide_login
+
+        self.RequestHandlerClass = Handler
+
+
+def test_without_a_login_page_the_push_falls_back_to_http_basic(products, web, tmp_path):
+    ledger, key, folder = enqueue(tmp_path, products, version="c")
+    proxy = WithoutLoginPage(int(web[0].rsplit(":", 1)[1]))
+    try:
+        client = RealtimeRest(f"http://127.0.0.1:{proxy.server_address[1]}/realtime/api/v1/", *USER, timeout=30)
+        assert deliver_pending(ledger, client) == (1, 0)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    basic = "Basic " + base64.b64encode(f"{USER[0]}:{USER[1]}".encode()).decode()
+    login = [(method, path) for method, path, _ in proxy.requests if path.endswith("/auth/login/")]
+    assert login == [("GET", "/realtime/api/v1/auth/login/")]  # looked for the page once, posted no form
+    api_calls = [auth for _, path, auth in proxy.requests if not path.endswith("/auth/login/")]
+    assert api_calls and all(auth == basic for auth in api_calls)
+    assert client.session.cookies.get("sessionid") is None
+    assert ledger.get(key)["state"] == "pushed" and held_by_web(web, folder)

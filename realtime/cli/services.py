@@ -183,13 +183,23 @@ def push(
              "back in the outbox and deliver them now. Fix the cause first: `realtime status` shows it."),
     pending: bool = typer.Option(True, "--pending", hidden=True, help="Kept for old scripts; always on."),
 ) -> None:
-    """Deliver everything waiting in the outbox now, ignoring the backoff. Exit code 1 while some wait or are dead."""
+    """Deliver everything waiting in the outbox now, ignoring the backoff. Exit code 1 while some wait or are dead,
+    2 when INASAFE_REALTIME_REST_URL, _USER or _PASSWORD is not set (the outbox is left as it is)."""
     from realtime.runtime.jobs import ledger_for
     from realtime.runtime.outbox import flush_outbox
 
     service_logging()
     settings = get_settings()
     ledger = ledger_for(settings)
+    if not settings.push_configured:  # nothing could be sent: refuse before touching the outbox
+        unset = [name for name, value in (("INASAFE_REALTIME_REST_URL", settings.rest_url),
+                                          ("INASAFE_REALTIME_REST_USER", settings.rest_user),
+                                          ("INASAFE_REALTIME_REST_PASSWORD", settings.rest_password.get_secret_value()))
+                 if not value]
+        waiting = ledger.pending_pushes()
+        err_console.print(f"[bold red]error:[/] {', '.join(unset)} not set: nothing pushed; {waiting} "
+                          f"deliver{'y waits' if waiting == 1 else 'ies wait'} in the outbox", soft_wrap=True)
+        raise typer.Exit(code=2)
     if event_id and not retry_dead:
         err_console.print("[bold red]error:[/] an EVENT_ID goes with --retry-dead (plain `realtime push` delivers all)")
         raise typer.Exit(code=2)
