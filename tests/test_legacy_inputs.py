@@ -17,6 +17,7 @@ import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
@@ -147,3 +148,31 @@ def test_flood_zonal_sums_leave_out_undeclared_negative_cells(fixtures):
     (people,) = people_per_polygon_raster([box(west, south, east, north)], GPW_CLIP)
     assert people == pytest.approx(expected, rel=1e-9)
     assert people_per_polygon_raster([box(90, 10, 91, 11)], GPW_CLIP).tolist() == [0.0]  # off the raster
+
+
+def test_flood_zonal_sums_on_a_projected_raster_leave_out_negative_cells(fixtures, tmp_path):
+    """The same clip in UTM 47S (raw -9999 kept, still undeclared): our sum equals exactextract's on a copy whose
+    negative cells are zeroed with numpy."""
+    from exactextract import exact_extract
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+    from shapely.geometry import box
+
+    from realtime.flood.exposure import people_per_polygon_raster
+
+    with rasterio.open(GPW_CLIP) as source:
+        transform, width, height = calculate_default_transform(source.crs, "EPSG:32747", source.width,
+                                                               source.height, *source.bounds)
+        utm = np.zeros((height, width), dtype=np.float64)
+        reproject(source.read(1), utm, src_transform=source.transform, src_crs=source.crs, dst_transform=transform,
+                  dst_crs="EPSG:32747", resampling=Resampling.nearest)
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float64",
+               "crs": "EPSG:32747", "transform": transform}
+    raw, zeroed = tmp_path / "raw.tif", tmp_path / "zeroed.tif"
+    for path, cells in ((raw, utm), (zeroed, np.where(utm < 0, 0.0, utm))):
+        with rasterio.open(path, "w", **profile) as dataset:
+            dataset.write(cells, 1)
+    assert (utm == -9999).sum() > 10_000
+    area = box(100.0, -1.5, 101.3, -0.4)
+    frame = gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326").to_crs("EPSG:32747")
+    expected = float(exact_extract(str(zeroed), frame, "sum", output="pandas")["sum"].iloc[0])
+    assert people_per_polygon_raster([area], raw)[0] == pytest.approx(expected, rel=1e-9)

@@ -32,9 +32,9 @@ def people_per_polygon_raster(polygons: list[BaseGeometry], population_path: str
         return np.zeros(0)
     frame = gpd.GeoDataFrame({"index": np.arange(len(polygons))}, geometry=list(polygons), crs="EPSG:4326")
     with rasterio.open(population_path) as dataset:
+        window = bounds_window(tuple(frame.total_bounds), dataset)
         if dataset.crs and dataset.crs.to_epsg() != 4326:
             frame = frame.to_crs(dataset.crs.to_wkt())
-        window = bounds_window(tuple(frame.to_crs("EPSG:4326").total_bounds), dataset)
         if window is None:
             return np.zeros(len(polygons))
         west, south, east, north = rasterio.windows.bounds(window, dataset.transform)
