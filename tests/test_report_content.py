@@ -119,12 +119,13 @@ def show(rows: list[list[str]]) -> str:
 
 
 def find_row(rows: list[list[str]], expected: list[str], what: str) -> list[str]:
-    """The line holding `expected` as consecutive cells; else fail showing the lines with its first cell."""
+    """The line holding `expected` as consecutive cells; else fail showing the lines that hold its first word."""
     for row in rows:
         if any(row[i:i + len(expected)] == expected for i in range(len(row))):
             return row
-    near = [row for row in rows if expected[0] in row]
-    pytest.fail(f"{what}: no row {expected}; lines with {expected[0]!r}:\n{show(near)}")
+    word = expected[0].split()[0]
+    near = [row for row in rows if any(word in cell for cell in row)]
+    pytest.fail(f"{what}: no row {expected}; the lines with {word!r}:\n{show(near)}")
 
 
 def assert_table(found: list[list[str]], expected: list[list[str]], what: str) -> None:
