@@ -41,13 +41,16 @@ def ledger_for(settings: Settings) -> Ledger:
 
 def begin_attempt(ledger: Ledger, key: EventKey, path: str | None, settings: Settings,
                   force: bool = False) -> tuple[int, Outcome | None]:
-    """Count the attempt; past REALTIME_MAX_ATTEMPTS (unless forced) the job stops here, failed."""
-    attempt = ledger.start_attempt(key, path=path)
-    if attempt > settings.max_attempts and not force:
-        message = f"gave up after {settings.max_attempts} attempts"
+    """Count the attempt; with REALTIME_MAX_ATTEMPTS used up (unless forced) the job stops here, failed.
+
+    Giving up is not an attempt: the ledger's count stays at the attempts made (a redelivery after a killed run).
+    """
+    made = (ledger.get(key) or {}).get("attempts", 0)
+    if made >= settings.max_attempts and not force:
+        message = f"gave up after {made} attempts"
         ledger.set_state(key, "failed", error=message)
-        return attempt, Outcome("gave-up", key, None, message)
-    return attempt, None
+        return made, Outcome("gave-up", key, None, message)
+    return ledger.start_attempt(key, path=path), None
 
 
 def failed(ledger: Ledger, key: EventKey, message: str, retry: bool, attempt: int, settings: Settings) -> Outcome:

@@ -100,7 +100,14 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
     container, and no container after a move, takes it up again (see GRID_ERRORS).
     """
     ledger = ledger_for(settings)
-    event_id, grid_path = resolve_grid(settings, event_id, grid_file, source_type)
+    try:
+        event_id, grid_path = resolve_grid(settings, event_id, grid_file, source_type)
+    except BadInput as exc:  # refused before any grid is read: recorded under the id it names, with no version
+        if isinstance(event_id, str) and is_shake_id(event_id) and source_type in ("initial", "corrected"):
+            key = EventKey("earthquake", event_id, source_type, "")
+            attempt = ledger.start_attempt(key, path=str(grid_file)[:1000] if grid_file else None)
+            failed(ledger, key, str(exc), False, attempt, settings)
+        raise
     extract_dir = settings.extract_dir_for(source_type)
     try:
         data = read_grid_bytes(grid_path)
