@@ -43,7 +43,8 @@ def monitor(
         signal.signal(signum, lambda *_: stop.set())
 
     def send(event_id: str, grid: Path, source_type: str, task_id: str) -> None:
-        celery.send_task("realtime.tasks.earthquake.process_shake", task_id=task_id, queue=QUEUE,
+        # ignore_result: no wait on the result store, which retries for 20 s while redis is down
+        celery.send_task("realtime.tasks.earthquake.process_shake", task_id=task_id, queue=QUEUE, ignore_result=True,
                          kwargs={"event_id": event_id, "grid_file": str(grid), "source_type": source_type})
 
     state: dict = {}
