@@ -84,7 +84,7 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         "legend": [{"roman": c.roman, "colour": c.colour} for c in MMI_CLASSES[1:]],
         "places": [
             {"name": p["name"], "population": formatting.people(p["population"], locale),
-             "mmi": formatting.number(p["mmi"], locale, 1), "roman": mmi_class_of(p["mmi"]).roman,
+             "mmi": _mmi_text(p["mmi"], locale), "roman": mmi_class_of(p["mmi"]).roman,
              "colour": mmi_class_of(p["mmi"]).colour, "distance": formatting.number(p["distance_km"], locale, 0),
              "direction": compass(p["direction"])}
             for p in document["places"]
@@ -96,6 +96,13 @@ def report_context(document: dict, locale: str, templates_dir: Path, now: dateti
         "map_png": MAP_PNG,
         "overview_png": OVERVIEW_PNG,
     }
+
+
+def _mmi_text(value: float, locale: str) -> str:
+    """One decimal, or two where one decimal would show the edge of the class below: 9.54 is class X (above 9.5),
+    so it reads "X 9.54", never "X 9.5"."""
+    edge = mmi_class_of(value).value - 0.5
+    return formatting.number(value, locale, 2 if round(value, 1) <= edge else 1)
 
 
 def _damage(word: str, trans: gettext.NullTranslations) -> str:
