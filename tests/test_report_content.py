@@ -7,13 +7,16 @@ rules, restated below and not taken from realtime.reporting:
 - people in the exposure, class and village tables and the key figures are rounded UP to a multiple of 10
   below 1,000, of 100 below 100,000, else of 1,000 (InaSAFE's population_rounding; reference earthquake.md
   §3, flood.md §3.6, ash.md "Estimated People Exposed"); under half a person shows 0;
-- place populations and needs amounts are exact; MMI has one decimal, distances none;
+- place populations and needs amounts are exact; distances have no decimals; a place's MMI has one, or two
+  where one would show the lower edge of its class (9.54 is X, above 9.5: "X 9.54", not "X 9.5");
 - CLDR number symbols (what Babel applies): English groups with "," and marks decimals with ".",
   Indonesian the other way round;
 - the words are the Indonesian catalogue's, written out here (reference earthquake.md §2.2 for shaking).
 
 The Minahassa grid is a small deep quake (MMI II-IV, "0 - 100", green); a scenario M7.0 under Yogyakarta
-(`realtime shake scenario`) covers the strong classes V-VIII, a red alert and a range with thousands.
+(`realtime shake scenario`) covers the strong classes V-VIII, a red alert and a range with thousands. The
+scenario's intensity equation never passes VIII, so a hand-made 2x2 grid (MMI 8 to 11 at its corners) adds the
+IX and X rows, "10,000 - 100,000" and places just above a class edge.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from hostile_grids import FOLDER_ID, grid_xml
 from real_products import Products, process_grid
 
 LANGUAGES = ("en", "id")
 ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 NUMBER = re.compile(r"^\d{1,3}(?:[.,]\d{3})*$")
 DISTANCE = re.compile(r"^\d+ km \w+$")
+# A quake place: name, people, MMI badge and value, distance. The badge is centred in a fixed width, so a
+# narrow numeral ("X") stands further from its value than "VIII": spaces between them are not a cell break.
+QUAKE_PLACE = re.compile(r"(?:^|\s{2,})(\S+(?: \S+)*)\s{2,}(\d{1,3}(?:[.,]\d{3})*)\s+([IVX]+)\s+(\d+[.,]\d+)\s+(\d+ km \w+)$")
 
 # Words as each report language writes them.
 COMPASS = {
@@ -151,7 +158,17 @@ def quake_big(demo_data, tmp_path_factory) -> Products:
     return process_grid(grid, demo_data, root / "out")
 
 
-@pytest.fixture(params=["quake_initial", "quake_big"])
+@pytest.fixture(scope="module")
+def quake_extreme(demo_data, tmp_path_factory) -> Products:
+    """A 2x2 grid over Yogyakarta, MMI 8 (NW), 9 (NE), 10 (SW) and 11 (SE) at its corners."""
+    grid = tmp_path_factory.mktemp("quake-extreme") / "grids" / FOLDER_ID / "grid.xml"
+    grid.parent.mkdir(parents=True)
+    grid.write_bytes(grid_xml(magnitude="7.9", lat="-7.75", lon="110.45", description="Extreme test",
+                              bounds=("110.2", "-8.0", "110.7", "-7.5"), mmi=("8.0", "9.0", "10.0", "11.0")))
+    return process_grid(grid, demo_data, grid.parents[2] / "out")
+
+
+@pytest.fixture(params=["quake_initial", "quake_big", "quake_extreme"])
 def quake(request) -> Products:
     return request.getfixturevalue(request.param)
 
@@ -172,15 +189,16 @@ def test_quake_exposure_table(quake, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_quake_places_table(quake, language):
     """Each place with its population, MMI class and value, and distance and direction from the epicentre."""
-    def mmi_roman(mmi: float) -> str:  # class k covers (k - 0.5, k + 0.5]
-        return ROMANS[min(10, max(1, math.ceil(mmi - 0.5))) - 1]
+    def mmi_shown(mmi: float) -> str:  # class k covers (k - 0.5, k + 0.5]
+        k = min(10, max(1, math.ceil(mmi - 0.5)))
+        return f"{ROMANS[k - 1]} {decimal(mmi, 2 if round(mmi, 1) <= k - 0.5 else 1, language)}"
 
     places = quake.impact["places"]
     assert places, "the fixture events have places"
-    expected = [[p["name"], whole(p["population"], language), f"{mmi_roman(p['mmi'])} {decimal(p['mmi'], 1, language)}",
+    expected = [[p["name"], whole(p["population"], language), mmi_shown(p["mmi"]),
                  f"{decimal(p['distance_km'], 0, language)} km {compass(p['bearing_deg'], language)}"] for p in places]
-    rows = rows_of(pdf_text(quake.report(language)))
-    table = [row[-4:] for row in rows if len(row) >= 4 and DISTANCE.match(row[-1]) and NUMBER.match(row[-3])]
+    matches = (QUAKE_PLACE.search(line.rstrip()) for line in pdf_text(quake.report(language)).splitlines())
+    table = [[m[1], m[2], f"{m[3]} {m[4]}", m[5]] for m in matches if m]
     assert_table(table, expected, f"{quake.event_id} {language} places table")
 
 
@@ -205,12 +223,16 @@ def test_quake_fatalities_and_alert(quake, language):
     assert badge == {ALERTS[language][fatalities["alert"]]}, f"alert badge: {badge}\n{show(rows[:4])}"
 
 
-def test_scenario_covers_what_minahassa_does_not(quake_initial, quake_big):
-    """The second event is there for strong classes, another alert and a range in the thousands."""
-    small, big = quake_initial.impact, quake_big.impact
+def test_the_quakes_cover_what_minahassa_does_not(quake_initial, quake_big, quake_extreme):
+    """The other two events are there for strong classes, another alert, ranges in the thousands and MMI values
+    just above a class edge."""
+    small, big, extreme = quake_initial.impact, quake_big.impact, quake_extreme.impact
     assert (small["fatalities"]["range"], small["fatalities"]["alert"]) == ("0 - 100", "green")
     assert big["fatalities"]["alert"] == "red" and big["fatalities"]["range"] == "1000 - 10000"
     assert all(big["exposure"][roman] > 1_000 for roman in ("V", "VI", "VII", "VIII"))
+    assert extreme["fatalities"]["range"] == "10000 - 100000"
+    assert all(extreme["exposure"][roman] > 1_000 for roman in ("IX", "X"))
+    assert any(9.5 < place["mmi"] < 9.55 for place in extreme["places"]), "a place shown with two decimals"
 
 
 # ---- flood ----
