@@ -7,6 +7,8 @@ existing docker-compose or Rancher stack carries over; new ones start with
 
 from __future__ import annotations
 
+import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from realtime.ids import CORRECTED_ID_PATTERN, INITIAL_ID_PATTERN
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -77,9 +81,20 @@ class Settings(BaseSettings):
 
     @property
     def locales(self) -> list[str]:
-        """Report languages: English always, plus those in INASAFE_LOCALE (comma separated)."""
+        """Report languages: English always, plus those in INASAFE_LOCALE (comma separated) that have a catalog.
+        One without (a typo) is left out with a warning: it must not stop the English report."""
+        from realtime.reporting.i18n import catalog_paths
+        from realtime.reporting.report_parts import default_templates_dir
+
+        templates = self.templates_dir or default_templates_dir()
         wanted = [part.strip() for part in self.locale.split(",") if part.strip()]
-        return list(dict.fromkeys(["en", *wanted]))
+        unknown = [name for name in wanted if name != "en" and not (
+            re.fullmatch(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?", name)  # a locale code, never a path
+            and any(path.exists() for path in catalog_paths(templates, name)))]
+        if unknown:
+            log.warning("INASAFE_LOCALE: no report catalog for %s in %s; English and the others are made",
+                        ", ".join(repr(name[:20]) for name in unknown), templates / "locale")
+        return list(dict.fromkeys(["en", *(name for name in wanted if name not in unknown)]))
 
     @property
     def push_configured(self) -> bool:

@@ -101,29 +101,39 @@ def reprocess(
     event_id: Optional[str] = typer.Argument(None, help="Shake id to process again."),
     all_events: bool = typer.Option(False, "--all", help="Every event in the watched folders."),
     since: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Events whose folder changed since DATE."),
-    source_type: str = typer.Option("initial", help="initial or corrected."),
+    source_type: SourceType = typer.Option(SourceType.initial, help="initial or corrected."),
 ) -> None:
-    """Process events again now (same path as the worker), then push them."""
+    """Process events again now (same path as the worker), then push them. Exit code 1 when one was not processed."""
+    if not (event_id or all_events or since):
+        err_console.print("[bold red]error:[/] give a shake id, --all or --since DATE")
+        raise typer.Exit(code=2)
     from realtime.runtime.jobs import BadInput
     from realtime.runtime.outbox import flush_outbox
     from realtime.runtime.shake_job import handle_shake, watched_root
 
     settings = get_settings()
-    if not (event_id or all_events or since):
-        err_console.print("[bold red]error:[/] give a shake id, --all or --since DATE")
-        raise typer.Exit(code=2)
-    root = watched_root(settings, source_type)
+    try:
+        root = watched_root(settings, source_type.value)
+    except BadInput as exc:
+        fail(str(exc))
     if event_id:
         ids = [event_id]
+    elif not root.is_dir():
+        fail(f"{root}: no such folder (SHAKEMAPS_DIR or SHAKEMAPS_CORRECTED_DIR)")
     else:
         horizon = since.replace(tzinfo=timezone.utc).timestamp() if since else 0
         ids = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.stat().st_mtime >= horizon)
+    not_processed = 0
     for shake_id in ids:
         try:
-            outcome = handle_shake(settings, shake_id, None, source_type, force=True)
+            outcome = handle_shake(settings, shake_id, None, source_type.value, force=True)
         except BadInput as exc:
             console.print(f"{shake_id}: skipped ({exc})", markup=False)
+            not_processed += 1
             continue
         console.print(f"{shake_id}: {outcome.status} {outcome.message}", markup=False)
+        not_processed += outcome.status != "done"
     delivered, pending = flush_outbox(settings)
     console.print(f"pushed {delivered}, {pending} waiting in the outbox")
+    if not_processed:
+        raise typer.Exit(code=1)
