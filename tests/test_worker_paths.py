@@ -1,6 +1,6 @@
 """Worker paths with real processes: one redis, one `realtime worker`, a PetaBencana replay server, per module.
 
-A grid outside the watched folders, a run killed every time until REALTIME_MAX_ATTEMPTS, a corrupt population
+A run killed every time until REALTIME_MAX_ATTEMPTS, a grid outside the watched folders, a corrupt population
 raster, and the flood task's retry and refusals. Tasks are sent by name as the monitor, the web app and its
 beat send them; what happened is read from the ledger, the task's answer, the worker's log and the files.
 """
@@ -164,32 +164,7 @@ def web_notices(stack: Stack) -> list[dict]:
     return [kwargs for _, kwargs, _ in bodies]
 
 
-# 1. a grid outside the watched folders -----------------------------------------------------------------
-def test_a_grid_outside_the_watched_folders_is_refused_and_recorded(stack, fixtures):
-    elsewhere = stack.root / "elsewhere" / SHAKE_ID / "grid.xml"
-    elsewhere.parent.mkdir(parents=True)
-    shutil.copyfile(GRID_INITIAL, elsewhere)
-    link = stack.shakemaps / "20200101000003" / "grid.xml"  # inside by name, outside by where it leads
-    link.parent.mkdir(parents=True)
-    link.symlink_to(elsewhere)
-    cases = {"20200101000001": str(elsewhere),
-             "20200101000002": f"{stack.shakemaps}/20200101000002/../../elsewhere/{SHAKE_ID}/grid.xml",
-             "20200101000003": str(link)}
-    for event_id, grid_file in cases.items():
-        answer = call(stack, SHAKE, event_id=event_id, grid_file=grid_file)
-        assert answer["status"] == "failed" and "not inside the watched folder" in answer["message"], answer
-        assert grid_file in answer["message"] and "\n" not in answer["message"]
-        [row] = stack.ledger_rows(event_id)
-        assert (row["state"], row["attempts"]) == ("failed", 1), row
-        assert grid_file in row["error"] and "not inside the watched folder" in row["error"]
-        assert "not retried" in row["error"]
-    log = worker_log(stack)
-    assert all(f"process_shake refused: {grid_file}: not inside" in log for grid_file in cases.values())
-    extracted = stack.root / "shakemaps-extracted"
-    assert not extracted.exists() or not [p for p in extracted.iterdir() if not p.name.startswith(".")]
-
-
-# 2. giving up after REALTIME_MAX_ATTEMPTS ---------------------------------------------------------------
+# 1. giving up after REALTIME_MAX_ATTEMPTS (first: the pool processes it kills take no other test's coverage data)
 def test_a_run_killed_every_time_is_given_up_after_the_attempts_and_not_run_again(stack, analysis, fixtures):
     """The worker's process is killed mid-run (the OOM killer, a hung NFS read ended by hand) each time:
     the broker redelivers, each delivery is an attempt, and the one after the last attempt gives up."""
@@ -217,6 +192,32 @@ def test_a_run_killed_every_time_is_given_up_after_the_attempts_and_not_run_agai
     assert stack.processes["worker"].poll() is None and stack.processes["worker"].pid == worker
 
 
+# 2. a grid outside the watched folders -----------------------------------------------------------------
+def test_a_grid_outside_the_watched_folders_is_refused_and_recorded(stack, fixtures):
+    elsewhere = stack.root / "elsewhere" / SHAKE_ID / "grid.xml"
+    elsewhere.parent.mkdir(parents=True)
+    shutil.copyfile(GRID_INITIAL, elsewhere)
+    link = stack.shakemaps / "20200101000003" / "grid.xml"  # inside by name, outside by where it leads
+    link.parent.mkdir(parents=True)
+    link.symlink_to(elsewhere)
+    cases = {"20200101000001": str(elsewhere),
+             "20200101000002": f"{stack.shakemaps}/20200101000002/../../elsewhere/{SHAKE_ID}/grid.xml",
+             "20200101000003": str(link)}
+    for event_id, grid_file in cases.items():
+        answer = call(stack, SHAKE, event_id=event_id, grid_file=grid_file)
+        assert answer["status"] == "failed" and "not inside the watched folder" in answer["message"], answer
+        assert grid_file in answer["message"] and "\n" not in answer["message"]
+        [row] = stack.ledger_rows(event_id)
+        assert (row["state"], row["attempts"]) == ("failed", 1), row
+        assert grid_file in row["error"] and "not inside the watched folder" in row["error"]
+        assert "not retried" in row["error"]
+    log = worker_log(stack)
+    assert all(f"process_shake refused: {grid_file}: not inside" in log for grid_file in cases.values())
+    assert not any((stack.root / "shakemaps-extracted" / event_id).exists() for event_id in cases)
+    outside = hashlib.sha256(GRID_INITIAL.read_bytes()).hexdigest()  # the grid they lead to was never read
+    assert not [row for row in stack.ledger_rows(SHAKE_ID) if row["sha256"] == outside]
+
+
 # 3. a processing failure inside the worker --------------------------------------------------------------
 def test_a_corrupt_population_raster_fails_the_event_and_the_worker_serves_the_next(stack, analysis, fixtures):
     population = analysis / "exposure" / "population.tif"
@@ -235,8 +236,10 @@ def test_a_corrupt_population_raster_fails_the_event_and_the_worker_serves_the_n
 
 
 # 4. the flood task: retry, then processed; refusals ----------------------------------------------------
-def flood_rows(stack: Stack, flood_ids: set[str]) -> list[dict]:
-    return [r for flood_id in flood_ids for r in stack.ledger_rows(flood_id) if r["kind"] == "flood"]
+def hourly_rows(stack: Stack, since: datetime) -> list[dict]:
+    """The ledger rows of the hourly floods since `since` (a retry after the top of the hour is the next one)."""
+    hours = {f"{moment:%Y%m%d%H}-6-rw" for moment in (since, datetime.now(timezone.utc))}
+    return [r for flood_id in sorted(hours) for r in stack.ledger_rows(flood_id) if r["kind"] == "flood"]
 
 
 def test_petabencana_down_first_is_retried_then_processed(stack, petabencana, recorded):
@@ -244,15 +247,14 @@ def test_petabencana_down_first_is_retried_then_processed(stack, petabencana, re
     petabencana.answer = (503, b"<html>Service Unavailable</html>")
     before = datetime.now(timezone.utc)
     stack.send_task(FLOOD)  # beat's kwargs: {}
-    hours = {f"{moment:%Y%m%d%H}-6-rw" for moment in (before, datetime.now(timezone.utc))}
     try:
-        failed = wait_until(lambda: [r for r in flood_rows(stack, hours) if r["state"] == "failed"], 120,
+        failed = wait_until(lambda: [r for r in hourly_rows(stack, before) if r["state"] == "failed"], 120,
                             what="first attempt failed")
     finally:
         petabencana.answer = None  # the API is back
     assert "HTTP 503" in failed[0]["error"] and "attempt 1 of 2; will retry" in failed[0]["error"], failed
     sha = hashlib.sha256(recorded).hexdigest()
-    done = wait_until(lambda: [r for r in flood_rows(stack, hours) if r["sha256"] == sha and r["state"] == "done"],
+    done = wait_until(lambda: [r for r in hourly_rows(stack, before) if r["sha256"] == sha and r["state"] == "done"],
                       180, what="processed on the retry")
     flood_id = done[0]["event_id"]
     assert petabencana.served[-1] == 200 and set(petabencana.served[:-1]) == {503}
