@@ -1,7 +1,7 @@
 """The flood detail page and the one RW count, with the real PetaBencana snapshot and the real impact.json.
 
 The flood is pushed as the processor pushes it (hazard layer, report PDFs, then impact.json last) and the
-impact document comes from the processor's own analysis of the fixture. Every expected number here is worked
+impact document is the one `realtime flood process` wrote for the fixture (the flood_products session fixture). Every expected number here is worked
 out from the fixture, the needs profile or the document's raw floats, not through the page code.
 """
 
@@ -56,14 +56,9 @@ def states() -> list:
 
 
 @pytest.fixture(scope="module")
-def document(jakarta_data) -> dict:
-    """The processor's impact.json for the fixture."""
-    from realtime.analysis_data import AnalysisData
-    from realtime.flood.impact import analyse_flood
-    from realtime.flood.snapshot import parse_snapshot
-
-    snapshot = parse_snapshot(FLOOD_SNAPSHOT.read_bytes(), "fixture")
-    return analyse_flood(snapshot, FLOOD_ID, AnalysisData(jakarta_data), "PetaBencana.id").document
+def document(flood_products) -> dict:
+    """The processor's impact.json for the fixture, as `realtime flood process` wrote it."""
+    return flood_products.impact
 
 
 def push_flood(pusher: APIClient, document: dict | None) -> None:
@@ -245,16 +240,29 @@ HOSTILE_SNAPSHOTS = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("impact", HOSTILE_IMPACTS)
 @pytest.mark.parametrize("snapshot", HOSTILE_SNAPSHOTS)
-def test_hostile_impact_or_snapshot_still_gives_the_page(client, impact, snapshot):
-    Flood.objects.create(event_id=FLOOD_ID, time="2017-02-21T05:00:00Z", impact=impact, flood_data=snapshot)
+def test_a_hostile_snapshot_still_gives_the_page(client, document, snapshot):
+    Flood.objects.create(event_id=FLOOD_ID, time="2017-02-21T05:00:00Z", impact=document, flood_data=snapshot)
     response = client.get(PAGE)
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "<script>alert" not in html
-    assert 'class="rw-area' not in html  # nothing in these snapshots is a drawable RW near Jakarta
+    assert 'class="rw-area' not in response.content.decode()  # nothing here is a drawable RW near Jakarta
     assert client.get("/realtime/flood/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("impact", HOSTILE_IMPACTS)
+def test_a_hostile_impact_is_told_as_unreadable_never_shown_as_blanks(client, caplog, impact):
+    """The page says the impact summary cannot be read (a 500, logged); the list marks the row; no markup of
+    the document reaches either; the API still serves the record."""
+    Flood.objects.create(event_id=FLOOD_ID, time="2017-02-21T05:00:00Z", impact=impact,
+                         flood_data=FLOOD_SNAPSHOT.read_text())
+    response = client.get(PAGE)
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "This event's impact summary cannot be read" in html and "<script>alert" not in html
+    assert [r.levelname for r in caplog.records if r.name == "events.impact_read"] == ["ERROR"]
+    listing = client.get("/realtime/flood/")
+    assert listing.status_code == 200 and "Impact summary cannot be read" in listing.content.decode()
     assert client.get(f"{API}flood/{FLOOD_ID}/").status_code == 200
 
 

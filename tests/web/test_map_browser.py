@@ -23,8 +23,8 @@ ensure_web_catalog()
 OFFLINE_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 SEA = {"shake_id": "20190102030405", "magnitude": 6.8, "time": "2019-01-02T10:04:05+07:00", "depth": 30,
        "location": {"type": "Point", "coordinates": [128.0, -6.5]}, "location_description": "Banda Sea",
-       "impact": {"fatalities": {"alert": "orange", "range": "100 - 1000"},
-                  "grid": {"lon_min": 126.0, "lat_min": -8.5, "lon_max": 130.0, "lat_max": -4.5}}}
+       "impact": {**IMPACT, "fatalities": {**IMPACT["fatalities"], "alert": "orange", "range": "100 - 1000"},
+                  "grid": {"lon_min": 126.0, "lat_min": -8.5, "lon_max": 130.0, "lat_max": -4.5, "max_mmi": 7.1}}}
 NO_IMPACT = {"shake_id": "20170303030303", "magnitude": 5.6, "time": "2017-03-03T10:03:03+07:00", "depth": 50,
              "location": {"type": "Point", "coordinates": [100.1, -1.2]}, "location_description": "West Sumatra"}
 OUTSIDE = {"shake_id": "20160404040404", "magnitude": 6.0, "time": "2016-04-04T11:04:04+07:00", "depth": 20,

@@ -2,7 +2,9 @@
 
 Every figure comes from events.summary.ash_summary, the one the feeds and the CAP file read, so the page, the
 Atom entry and the alert cannot disagree. impact.json may be missing (a forecast uploaded but not analysed
-yet) or hostile: every lookup tolerates absent keys and wrong types.
+yet); once there, events.impact_read checks the keys the pages show (people per class, the summary, the
+places) first: a document lacking one is logged and told (a 500 for the detail page, a marked row in the
+list), never shown as blanks or zeros.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.ash_map import ash_map
-from events.flood_pages import key_of
-from events.maps import finite
+from events.impact_read import AshImpact, UnreadableImpact, ash_impact, read
 from events.models import Ash
-from events.page_views import DIRECTIONS, PAGE_SIZE, Report, as_dict, current_language
-from events.summary import ASH_CLASS_KEYS, AshSummary, ash_summary, round_people
+from events.page_views import DIRECTIONS, PAGE_SIZE, Report, as_dict, current_language, unreadable_page
+from events.summary import ash_summary, round_people
 
 
 def decimal(value: float) -> str:
@@ -84,14 +86,20 @@ def ash_reports(ash: Ash, kind: str = "pdf") -> list[Report]:
 
 
 def ash_row(ash: Ash) -> dict:
-    """What the list and the detail page's heading show of a forecast."""
+    """What the list and the detail page's heading show of a forecast; an unreadable impact.json is marked."""
     summary = ash_summary(ash)
+    try:
+        impact, unreadable = read(ash_impact, ash.impact, f"ash {ash.ash_id}"), ""
+    except UnreadableImpact as error:
+        impact, unreadable = None, str(error)
     return {
         "event": ash,
         "summary": summary,
+        "impact": impact,
+        "unreadable": unreadable,
         "alert": ALERT_LEVELS.get(summary.alert_level),
-        "affected": round_people(summary.affected) if summary.affected is not None else None,
-        "displaced": round_people(summary.displaced) if summary.displaced is not None else None,
+        "affected": round_people(impact.affected) if impact else None,
+        "displaced": round_people(impact.displaced) if impact else None,
         "reports": ash_reports(ash),
     }
 
@@ -103,25 +111,12 @@ def ash_list(request):
     return render(request, "events/ash_list.html", {"section": "ash", "page": page, "rows": rows})
 
 
-def _text(value, language: str) -> str:
-    """One language of an {en, id} text from impact.json, else ''."""
-    value = as_dict(value).get(language)
-    return str(value)[:TEXT_MAX] if isinstance(value, str) else ""
-
-
-def class_rows(summary: AshSummary, impact: dict) -> list[dict]:
+def class_rows(impact: AshImpact) -> list[dict]:
     """The report's 'potential impact at each fallout level' rows, mildest first as the report lists them."""
-    language = current_language()
-    stated = impact.get("classes") if isinstance(impact.get("classes"), list) else []
-    found = {key_of(row): row for row in stated if isinstance(row, dict) and key_of(row) in CLASS_BY_KEY}
-    rows = []
-    for ash_class in ASH_CLASSES:
-        row = as_dict(found.get(ash_class.key))
-        displaced = finite(row.get("displaced"))
-        rows.append({"cls": ash_class, "people": round_people(summary.exposure.get(ash_class.key) or 0.0),
-                     "displaced": round_people(displaced) if displaced is not None and displaced >= 0 else None,
-                     "impact": _text(row.get("impact"), language)})
-    return rows
+    language = "id" if current_language() == "id" else "en"
+    return [{"cls": ash_class, "people": round_people(impact.exposure[ash_class.key]),
+             "displaced": round_people(impact.class_displaced[ash_class.key]),
+             "impact": impact.impact_text[ash_class.key][language][:TEXT_MAX]} for ash_class in ASH_CLASSES]
 
 
 def place_rows(places) -> list[dict]:
@@ -129,30 +124,29 @@ def place_rows(places) -> list[dict]:
              "direction": DIRECTIONS.get(place.direction, "") if place.direction else ""} for place in places]
 
 
-def landcover_rows(impact: dict) -> list[dict]:
-    landcover = as_dict(impact.get("landcover"))
-    rows = []
-    for key, name in LANDCOVER.items():
-        km2 = finite(landcover.get(key))
-        if km2 is not None and km2 >= 0:
-            rows.append({"name": name, "km2": km2})
-    return rows
+def landcover_rows(impact: AshImpact) -> list[dict]:
+    """km² under ash per land-cover class, in the report's order; none without a land-cover layer."""
+    landcover = impact.landcover or {}
+    return [{"name": name, "km2": landcover[key]} for key, name in LANDCOVER.items() if key in landcover]
 
 
 def ash_detail(request, ash_id: str):
     ash = get_object_or_404(Ash.objects.select_related("volcano").prefetch_related("reports"), ash_id=ash_id)
     row = ash_row(ash)
+    if row["unreadable"]:
+        title = gettext("Volcanic ash fall from %(volcano)s") % {"volcano": row["summary"].volcano}
+        return unreadable_page(request, "ash", title, ash.ash_id, row["unreadable"], row["reports"])
     summary, impact = row["summary"], as_dict(ash.impact)
     context = {
         "section": "ash",
         "row": row,
         "event": ash,
         "summary": summary,
-        "has_impact": bool(impact),
-        "classes": class_rows(summary, impact) if summary.exposure else [],
+        "has_impact": row["impact"] is not None,
+        "classes": class_rows(row["impact"]) if row["impact"] else [],
         "places": place_rows(summary.places),
         "airports": place_rows(summary.airports),
-        "landcover": landcover_rows(impact),
+        "landcover": landcover_rows(row["impact"]) if row["impact"] else [],
         "legend": ASH_CLASSES,
         "map": ash_map(summary, impact),
         "images": ash_reports(ash, "png"),

@@ -1,9 +1,9 @@
 """Server-rendered pages: earthquake list and detail (the flood pages are events.flood_pages). They only read
 the models (and, for an event's map, the mmi_output zip it stored; see page_maps).
 
-The impact JSON is the processor's impact.json; any part of it may be missing (an
-event pushed before its analysis finished has impact = null), so every lookup here
-tolerates absent keys and wrong types.
+The impact JSON is the processor's impact.json, read strictly by events.impact_read: an event pushed before
+its analysis finished (impact = null) says so, but a document lacking a key the page shows is an error,
+logged and told on the page (a 500 for the detail page, a marked row in the list), never blanks or zeros.
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Max, Q, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from events.impact_read import QuakeImpact, QuakeLocation, UnreadableImpact, quake_impact, read
 from events.latest_views import LANGUAGES
 from events.list_filters import RECENT_LARGE, parse_filter
 from events.models import Earthquake
 from events.page_maps import event_map, overview_map
+from events.templatetags.events_pages import number
 
 PAGE_SIZE = 50
 
@@ -75,7 +78,8 @@ class Report:
 @dataclass
 class EarthquakeRow:
     event: Earthquake
-    impact: dict
+    impact: dict  # the raw document, for the map (events.page_maps checks what it draws)
+    read: QuakeImpact | None  # None: no impact yet, or unreadable (then `unreadable` says why)
     mmi: MMI | None
     alert: str | None
     alert_label: str
@@ -88,6 +92,7 @@ class EarthquakeRow:
     image: str = ""
     processed_at: datetime | None = None
     others: list[Earthquake] = field(default_factory=list)  # the event's other versions, newest first
+    unreadable: str = ""  # why impact.json cannot be read ("impact.json lacks 'exposure'")
 
 
 def mmi_of(value) -> MMI | None:
@@ -123,18 +128,12 @@ def current_language() -> str:
     return (translation.get_language() or "en")[:2]
 
 
-def location_text(location) -> str:
-    """The epicentre's position from the nearest town, in the current language when it can be rebuilt."""
-    location = as_dict(location)
-    place, distance, direction = location.get("place"), location.get("distance_km"), location.get("direction")
-    try:
-        distance = round(float(distance))
-    except (TypeError, ValueError):
-        distance = None
-    if place and distance is not None and direction in DIRECTIONS:
-        return gettext("Located %(distance)s km %(direction)s of %(place)s") % {
-            "distance": distance, "direction": DIRECTIONS[direction], "place": place}
-    return str(location.get("text") or "")
+def location_text(location: QuakeLocation | None) -> str:
+    """The epicentre's position from the nearest town, in the current language ('' when no town is near)."""
+    if location is None:
+        return ""
+    return gettext("Located %(distance)s km %(direction)s of %(place)s") % {
+        "distance": round(location.distance_km), "direction": DIRECTIONS[location.direction], "place": location.place}
 
 
 def pick_report(reports, language: str):
@@ -145,39 +144,55 @@ def pick_report(reports, language: str):
     return reports[0] if reports else None
 
 
+def version_name(event: Earthquake) -> str:
+    """How the log names a version: 'earthquake 20180220163351/initial'."""
+    return f"earthquake {event.shake_id}/{event.source_type}"
+
+
 def earthquake_row(event: Earthquake) -> EarthquakeRow:
-    impact = as_dict(event.impact)
-    fatalities = as_dict(impact.get("fatalities"))
-    alert = fatalities.get("alert") if fatalities.get("alert") in ALERTS else None
+    """The version as the list and the detail page show it; an unreadable impact.json is logged and marked."""
+    try:
+        impact, unreadable = read(quake_impact, event.impact, version_name(event)), ""
+    except UnreadableImpact as error:
+        impact, unreadable = None, str(error)
     reports = sorted(event.reports.all(), key=lambda r: r.language)
     language = current_language()
     shown = pick_report([r for r in reports if r.report_image], language)
     thumb = pick_report([r for r in reports if r.report_thumbnail], language)
     return EarthquakeRow(
         event=event,
-        impact=impact,
-        mmi=mmi_of(as_dict(impact.get("grid")).get("max_mmi")),
-        alert=alert,
-        alert_label=str(ALERTS[alert]) if alert else "",
-        fatalities_range=str(fatalities.get("range") or ""),
-        fatalities_model=str(fatalities.get("name") or fatalities.get("model") or ""),
-        location_text=location_text(impact.get("location")),
+        impact=as_dict(event.impact),
+        read=impact,
+        mmi=mmi_of(impact.max_mmi) if impact else None,
+        alert=impact.alert if impact else None,
+        alert_label=str(ALERTS[impact.alert]) if impact else "",
+        fatalities_range=impact.fatalities_range if impact else "",
+        fatalities_model=impact.model if impact else "",
+        location_text=location_text(impact.location) if impact else "",
         source_label=str(SOURCE_TYPES.get(event.source_type, event.source_type)),
         pdfs=[Report(r.language, r.language.upper(), r.report_pdf.url, "pdf") for r in reports if r.report_pdf],
         thumbnail=thumb.report_thumbnail.url if thumb else "",
         image=shown.report_image.url if shown else "",
         processed_at=processed_at(event, impact),
+        unreadable=unreadable,
     )
 
 
-def processed_at(event: Earthquake, impact: dict) -> datetime | None:
+def processed_at(event: Earthquake, impact: QuakeImpact | None) -> datetime | None:
     """When the version was published (its impact arrived), else when the processor says it made it."""
     if event.published_at:
         return event.published_at
     try:
-        return parse_datetime(str(impact.get("generated_at") or "")) or None
+        return parse_datetime(impact.generated_at or "") if impact else None
     except ValueError:
         return None
+
+
+def unreadable_page(request, section: str, title: str, event_id: str, problem: str,
+                    reports: list[Report]) -> HttpResponse:
+    """The page of a version whose impact.json cannot be read: a 500 that says so, with its report files."""
+    context = {"section": section, "title": title, "event_id": event_id, "problem": problem, "reports": reports}
+    return render(request, "events/impact_unreadable.html", context, status=500)
 
 
 def newest_versions(queryset: QuerySet) -> QuerySet:
@@ -215,37 +230,28 @@ def earthquake_list(request):
 def earthquake_detail(request, shake_id: str, source_type: str):
     event = get_object_or_404(Earthquake.objects.prefetch_related("reports"), shake_id=shake_id, source_type=source_type)
     row = earthquake_row(event)
-    impact = row.impact
-    exposure = as_dict(impact.get("exposure"))
+    if row.unreadable:
+        title = gettext("M %(magnitude)s earthquake") % {"magnitude": number(event.magnitude, 1)}
+        title += f" – {event.location_description}" if event.location_description else ""
+        return unreadable_page(request, "earthquake", title, event.shake_id, row.unreadable, row.pdfs)
+    impact = row.read
     exposure_rows = [
-        {"mmi": MMI(float(i + 2), roman, colour, shaking), "people": people(exposure.get(roman))}
+        {"mmi": MMI(float(i + 2), roman, colour, shaking), "people": people(impact.exposure[roman])}
         for i, (roman, colour, shaking) in enumerate(EXPOSURE_CLASSES)
-    ]
-    exposure_total = impact.get("exposure_total")
-    if exposure_total is None and exposure:
-        exposure_total = sum(float(v) for v in exposure.values() if isinstance(v, (int, float)))
-    places = []
-    for place in impact.get("places") or []:
-        place = as_dict(place)
-        if not place.get("name"):
-            continue
-        places.append({
-            "name": place["name"],
-            "population": place.get("population"),
-            "mmi": mmi_of(place.get("mmi")),
-            "distance_km": place.get("distance_km"),
-            "direction": DIRECTIONS.get(place.get("direction"), place.get("direction") or ""),
-        })
+    ] if impact else []
+    places = [{"name": place.name, "population": place.population, "mmi": mmi_of(place.mmi),
+               "distance_km": place.distance_km, "direction": DIRECTIONS[place.direction]}
+              for place in (impact.places if impact else [])]
     other_type = "corrected" if event.source_type == "initial" else "initial"
     counterpart = Earthquake.objects.filter(time=event.time, source_type=other_type).first()
-    drawn = event_map(event, impact)
+    drawn = event_map(event, row.impact)
     context = {
         "section": "earthquake",
         "row": row,
         "event": event,
-        "has_impact": bool(impact),
-        "exposure_rows": exposure_rows if exposure else [],
-        "exposure_total": people(exposure_total) if exposure else None,
+        "has_impact": impact is not None,
+        "exposure_rows": exposure_rows,
+        "exposure_total": people(impact.exposure_total) if impact else None,
         "places": places,
         "counterpart": counterpart,
         "map": drawn,

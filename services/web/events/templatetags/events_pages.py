@@ -48,8 +48,7 @@ def number(value, decimals=0) -> str:
     except (TypeError, ValueError):
         return str(value)
     decimals = int(decimals)
-    if decimals == 0:
-        value = round(value)
+    value = round(value, decimals)  # rounded as the reports round (Django's number_format would cut 18.806 to 18.80)
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
