@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from servers import REPO, free_port, manage, stop, wait_for_port, wait_until, web_env  # noqa: F401 (wait_until re-exported)
+from servers import REPO, WEB, free_port, manage, stop, wait_for_port, wait_until, web_env  # noqa: F401 (wait_until re-exported)
 
 USER = ("push@realtime.example.org", "pu5h-pass")
 
@@ -24,6 +26,7 @@ class Stack:
     redis_port: int = 0
     web_port: int = 0
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    web_extra: dict[str, str] = field(default_factory=dict)  # web app settings (email, notices), for it and its worker
 
     @property
     def shakemaps(self) -> Path:
@@ -99,7 +102,15 @@ class Stack:
         wait_for_port(self.web_port, process)
 
     def web_env(self) -> dict[str, str]:
-        return web_env(self.root, INASAFE_REALTIME_BROKER_URL=self.redis_url)
+        return web_env(self.root, INASAFE_REALTIME_BROKER_URL=self.redis_url, **self.web_extra)
+
+    def start_web_worker(self) -> None:
+        """The web app's Celery worker on its own queue, without beat: it plans and sends the notifications that
+        a published version hands over (events.dispatch), and nothing runs on a schedule behind a test's back."""
+        self._spawn("web-worker", [sys.executable, "-m", "celery", "-A", "inasafe_web", "worker", "-Q", "inasafe-django",
+                                   "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+                    self.web_env(), cwd=WEB)
+        wait_until(lambda: " ready." in self.log("web-worker"), 60, what="web worker ready")
 
     def start_worker(self, **extra_env: str) -> None:
         """The processor worker; `extra_env` overrides settings for this worker only."""
@@ -132,6 +143,37 @@ class Stack:
             return None
 
     # observing ---------------------------------------------------------------
+    def log(self, name: str) -> str:
+        """What a process of the stack has logged so far (all its runs: the log is appended to)."""
+        path = self.root / f"{name}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+    def health_details(self, name: str) -> dict | None:
+        """The JSON of a service's /healthz (the monitor's last_scan and queued count), None when nothing answers."""
+        try:
+            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).json()
+        except requests.RequestException:
+            return None
+
+    @staticmethod
+    def refuses(port: int) -> bool:
+        """True when 127.0.0.1:port refuses a connection (nothing listens), as a stopped service's port does."""
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == errno.ECONNREFUSED
+
+    def product_folder(self, event_id: str, kind: str = "initial") -> Path:
+        """Where the worker wrote an event's products: kind is initial or corrected (earthquakes), or flood."""
+        variable = {"initial": "SHAKEMAPS_EXTRACT_DIR", "corrected": "SHAKEMAPS_CORRECTED_EXTRACT_DIR",
+                    "flood": "REALTIME_FLOOD_EXTRACT_DIR"}[kind]
+        return Path(self.env()[variable]) / event_id
+
+    def outbox_rows(self, event_id: str) -> list[dict]:
+        """The push outbox's rows for one event, in every state (pending, sent, dead)."""
+        from realtime.runtime.ledger import OUTBOX_STATES, ledger_at
+
+        ledger = ledger_at(self.root / "state")
+        return [row for state in OUTBOX_STATES for row in ledger.pushes(state, event_id)]
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "realtime", *args], env=self.env(), cwd=REPO,
                               capture_output=True, text=True, timeout=300)
