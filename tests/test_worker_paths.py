@@ -262,6 +262,10 @@ def test_petabencana_down_first_is_retried_then_processed(stack, petabencana, re
     products = stack.root / "floodmaps-extracted" / flood_id
     impact = json.loads((products / "impact.json").read_text())
     assert (products / impact["products"]["hazard"]).read_bytes() == recorded  # made from what was served
+    # the failed fetch is settled by the answer, so the status no longer shows a failure that is over
+    (unversioned,) = [r for r in stack.ledger_rows(flood_id) if r["sha256"] == ""]
+    assert unversioned["state"] == "superseded" and sha[:12] in unversioned["error"], unversioned
+    assert flood_id not in stack.cli("status", "--failed").stdout
 
 
 @pytest.mark.parametrize("flood_id, data_source, problem", [
