@@ -145,7 +145,6 @@ def test_shake_reprocess_makes_the_products_again_and_queues_their_push(demo_dat
 def test_shake_reprocess_refusals_are_one_line(tmp_path, demo_data):
     env = worker_env(tmp_path, demo_data)
     cases = [
-        ((), "give a shake id, --all or --since DATE", 2),
         (("--all", "--source-type", "corrected"), "no watched folder for corrected ShakeMaps", 2),
         (("--all",), f"{tmp_path / 'shakemaps'}: no such folder", 2),
         (("20990101000000",), "20990101000000: skipped", 1),  # named, but nothing there: not processed
