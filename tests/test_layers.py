@@ -7,6 +7,7 @@ that points up, a loop, or a file name spelled twice fails here, not in review.
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
 
@@ -171,4 +172,18 @@ def test_every_hazard_is_one_row_of_the_registry():
     for hazard in HAZARDS.values():
         assert hazard.task in app.tasks, hazard.task
         assert (PACKAGE.parent / "templates" / hazard.template).is_file()
-        assert callable(hazard.job) and callable(hazard.pipeline) and callable(hazard.push)
+        assert callable(hazard.push)
+        for deferred in (hazard.job, hazard.pipeline):  # imported on first call: the names must resolve
+            assert callable(getattr(importlib.import_module(deferred.module), deferred.name)), deferred
+
+
+def test_push_and_status_do_not_import_the_geo_stack():
+    """`realtime push` and `status` read the outbox and the hazards table only: no pipeline, so they start fast."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, realtime.runtime.outbox, realtime.cli.services; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasterio', 'weasyprint', 'geopandas', "
+             "'matplotlib') or m.startswith('realtime.pipeline')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]", loaded

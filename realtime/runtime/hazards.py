@@ -8,16 +8,25 @@ task (`tasks/<hazard>.py`), its push (`runtime/push.py`) and its report template
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from realtime.pipeline.ash import process_ash
-from realtime.pipeline.flood import process_flood
-from realtime.pipeline.shake import process_shake
-from realtime.runtime import ash_job, flood_job, shake_job
 from realtime.runtime.push import ash_record_path, push_ash, push_earthquake, push_flood
 from realtime.runtime.rest import RealtimeRest
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A function named by module and attribute, imported on first call: the pipelines pull in the whole geo stack
+    (seconds), which `realtime push`, `status` and the outbox never need."""
+
+    module: str
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -37,12 +46,15 @@ class Hazard:
 HAZARDS: dict[str, Hazard] = {
     hazard.kind: hazard
     for hazard in (
-        Hazard("earthquake", "shake_id", "realtime.tasks.earthquake.process_shake", shake_job.handle_shake,
-               process_shake, "earthquake/report.html", push_earthquake,
+        Hazard("earthquake", "shake_id", "realtime.tasks.earthquake.process_shake",
+               Deferred("realtime.runtime.shake_job", "handle_shake"),
+               Deferred("realtime.pipeline.shake", "process_shake"), "earthquake/report.html", push_earthquake,
                ("earthquake/", "earthquake-report/", "indicator/notify_shakemap_push/")),
-        Hazard("flood", "flood_id", "realtime.tasks.flood.process_flood", flood_job.handle_flood,
-               process_flood, "flood/report.html", push_flood, ("flood/", "flood-report/")),
-        Hazard("ash", "ash_id", "realtime.tasks.ash.process_ash", ash_job.handle_ash, process_ash,
-               "ash/report.html", push_ash, ("ash/", "ash-report/"), record=ash_record_path),
+        Hazard("flood", "flood_id", "realtime.tasks.flood.process_flood",
+               Deferred("realtime.runtime.flood_job", "handle_flood"), Deferred("realtime.pipeline.flood", "process_flood"),
+               "flood/report.html", push_flood, ("flood/", "flood-report/")),
+        Hazard("ash", "ash_id", "realtime.tasks.ash.process_ash", Deferred("realtime.runtime.ash_job", "handle_ash"),
+               Deferred("realtime.pipeline.ash", "process_ash"), "ash/report.html", push_ash, ("ash/", "ash-report/"),
+               record=ash_record_path),
     )
 }
