@@ -253,8 +253,6 @@ def _describe(exc: requests.RequestException, timeout: float, retries: int) -> s
         return f"timed out after {timeout:g} s{tries}"
     if has(requests.exceptions.TooManyRedirects):
         return "too many redirects"
-    if has(requests.exceptions.RetryError):
-        return f"gave up after {retries + 1} attempt(s)"
     if has(requests.exceptions.ChunkedEncodingError):
         return "connection broke while reading the response"
     if has(requests.exceptions.ContentDecodingError):
