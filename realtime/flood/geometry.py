@@ -16,7 +16,6 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import unary_union
 
 from realtime.flood.errors import FloodSourceError
 from realtime.flood.limits import (
@@ -71,7 +70,8 @@ def area_geometry(geometry: object, where: str) -> BaseGeometry:
     crossings = _self_crossings(built, MAX_SELF_CROSSINGS)
     if crossings > MAX_SELF_CROSSINGS:
         raise FloodSourceError(f"{where} has a ring that crosses itself more than {MAX_SELF_CROSSINGS} times; refused, not repaired")
-    repaired = _polygonal_part(shapely.make_valid(built, method="structure", keep_collapsed=False))
+    # "structure" without the collapsed parts gives (Multi)Polygons only: no lines or points beside them
+    repaired = shapely.make_valid(built, method="structure", keep_collapsed=False)
     if repaired.is_empty:
         raise FloodSourceError(f"{where} has a geometry with no area once repaired")
     return repaired
@@ -112,7 +112,7 @@ def _ring_points(ring: list, where: str) -> np.ndarray:
 def _first_bad_position(ring: list, where: str) -> None:
     for position in ring:
         _check_position(position, where)
-    raise AssertionError("a ring refused as a whole has no bad position")  # unreachable: the checks agree
+    raise AssertionError("a ring refused as a whole has no bad position")  # pragma: no cover (the checks agree)
 
 
 def _check_position(position: object, where: str) -> None:
@@ -164,11 +164,3 @@ def _self_crossings(geometry: BaseGeometry, limit: int) -> int:
         if count > limit:
             break
     return count
-
-
-def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
-    """Repairing a self-crossing ring can leave lines or points beside the polygons: drop them."""
-    if geometry.geom_type in POLYGONAL:
-        return geometry
-    parts = [part for part in getattr(geometry, "geoms", []) if part.geom_type in POLYGONAL]
-    return unary_union(parts) if parts else Polygon()

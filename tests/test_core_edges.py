@@ -1,0 +1,188 @@
+"""Edges of the core functions no other test reaches: each refusal must name the input and say what is wrong,
+each edge value is worked out by hand. Direct calls: these are pure functions of their arguments."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import GRID_INITIAL, GRID_ZIP
+
+from realtime.ash.impact import _layer_source, zone_name
+from realtime.ash.scenario import ScenarioError, ash_scenario
+from realtime.ash.volcanoes import Volcano, find_volcano
+from realtime.earthquake import grid as grid_module
+from realtime.earthquake.grid import ShakeGridError, parse_shake_grid, read_grid_bytes
+from realtime.earthquake.mmi import mmi_colour, roman
+from realtime.earthquake.scenario import scenario_grid
+from realtime.flood.snapshot import FloodSourceError, parse_snapshot
+from realtime.ids import FloodIdError, flood_id_for
+from realtime.reporting.i18n import TranslationError, available_locales, translations
+
+# --- flood snapshots: the shapes a PetaBencana answer must not take -----------------------------------------------
+TRIANGLE = [[106.80, -6.20], [106.81, -6.20], [106.81, -6.19], [106.80, -6.20]]  # legs of 0.01 degrees: area 5e-5
+
+
+def snapshot(features: object, kind: str = "FeatureCollection") -> bytes:
+    return json.dumps({"type": kind, "features": features}).encode()
+
+
+def area(properties: dict, geometry: object = None) -> dict:
+    geometry = {"type": "Polygon", "coordinates": [TRIANGLE]} if geometry is None else geometry
+    return {"type": "Feature", "properties": {"pkey": "7", "state": 2, **properties}, "geometry": geometry}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (json.dumps({"type": "Feature"}).encode(), "snap.json: expected a FeatureCollection, got type 'Feature'"),
+    (snapshot([5]), "snap.json: feature 0 is not an object"),
+    (snapshot([area({"area_name": 5})]), "snap.json: feature 0: area_name must be text, got a number"),
+    (snapshot([area({}, {"type": "Polygon", "coordinates": None})]), "snap.json: feature 0 has an empty geometry"),
+    (snapshot([area({}, {"type": "MultiPolygon", "coordinates": []})]), "snap.json: feature 0 has an empty geometry"),
+    (snapshot([area({}, {"type": "MultiPolygon", "coordinates": [5]})]),
+     "snap.json: feature 0: a polygon is not a list of rings"),
+    (snapshot([area({}, {"type": "Polygon", "coordinates": ["ring"]})]),
+     "snap.json: feature 0: ring 0 is not a list of [lon, lat] positions"),
+])
+def test_a_malformed_snapshot_is_refused_naming_the_feature(data, message):
+    with pytest.raises(FloodSourceError) as error:
+        parse_snapshot(data, name="snap.json")
+    assert str(error.value) == message
+
+
+def test_an_area_without_a_name_keeps_empty_names():
+    (only,) = parse_snapshot(snapshot([area({})]), name="snap.json").areas
+    assert (only.area_id, only.rw, only.village, only.state) == ("7", "", "", 2)
+
+
+def test_positions_with_heights_lose_the_height_not_the_area():
+    with_heights = [[106.80, -6.20, 3.5], [106.81, -6.20], [106.81, -6.19, 1], [106.80, -6.20]]
+    (only,) = parse_snapshot(snapshot([area({}, {"type": "Polygon", "coordinates": [with_heights]})])).areas
+    assert not only.geometry.has_z
+    assert list(only.geometry.exterior.coords) == [tuple(p) for p in TRIANGLE]
+    assert only.geometry.area == pytest.approx(0.01 * 0.01 / 2)
+
+
+# --- ids -----------------------------------------------------------------------------------------------------------
+def test_flood_id_needs_an_aware_time_and_a_known_duration_and_level():
+    with pytest.raises(FloodIdError, match="timezone-aware"):
+        flood_id_for(datetime(2017, 2, 21, 12, 40))
+    with pytest.raises(FloodIdError, match=r"duration must be one of \(1, 3, 6\)"):
+        flood_id_for(datetime(2017, 2, 21, 5, tzinfo=timezone.utc), duration=2)
+    with pytest.raises(FloodIdError, match="level one of"):
+        flood_id_for(datetime(2017, 2, 21, 5, tzinfo=timezone.utc), level="city")
+    assert flood_id_for(datetime(2017, 2, 21, 5, 59, tzinfo=timezone.utc), 3, "village") == "2017022105-3-village"
+
+
+# --- MMI above X: the old maps' colours and numerals -----------------------------------------------------------------
+def test_mmi_beyond_the_scale():
+    assert [roman(v) for v in (10, 11, 12, 0, 13)] == ["X", "XI", "XII", "", ""]
+    assert mmi_colour(11.4) == "#880000" and mmi_colour(12.0) == "#440000"  # the old maps' darker reds
+    assert mmi_colour(13.0) == mmi_colour(10.0)  # past XII: X's colour
+
+
+# --- earthquake grids: refusals that name the file and the attribute ------------------------------------------------
+def mutated(old: bytes, new: bytes) -> bytes:
+    data = GRID_INITIAL.read_bytes()
+    assert data.count(old) == 1, old
+    return data.replace(old, new)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    (b'lat="1.340000"', b'lat="inf"', "g.xml: <event> lat='inf' is not finite"),
+    (b'nlon="161"', b'nlon="161.5"', "g.xml: <grid_specification> nlon='161.5' is not an integer"),
+    (b'event_timestamp="2018-02-20T16:29:28WIB"', b'event_timestamp="2018-02-30T16:29:28WIB"',
+     "g.xml: event_timestamp '2018-02-30T16:29:28WIB' is not a real date and time"),
+    (b"<grid_specification ", b"<grid_spec ", "g.xml: missing <grid_specification> element"),
+])
+def test_a_bad_grid_attribute_is_named(fixtures, old, new, message):
+    with pytest.raises(ShakeGridError) as error:
+        parse_shake_grid(mutated(old, new), name="g.xml")
+    assert str(error.value) == message
+
+
+def test_an_unknown_source_type_is_refused(fixtures):
+    with pytest.raises(ShakeGridError, match=r"g.xml: source type 'final' is not one of \('initial', 'corrected'\)"):
+        parse_shake_grid(GRID_INITIAL.read_bytes(), name="g.xml", source_type="final")
+
+
+def test_a_missing_grid_field_names_the_fields_there_are(fixtures):
+    grid = parse_shake_grid(GRID_INITIAL.read_bytes(), name="g.xml")
+    assert grid.field("pga") is grid.fields["PGA"]
+    with pytest.raises(KeyError, match=r"g.xml: no grid field 'PSA06'; have \['MMI', 'PGA', 'PGV', "):
+        grid.field("PSA06")
+
+
+def test_oversized_grid_files_are_refused_before_parsing(fixtures, monkeypatch):
+    monkeypatch.setattr(grid_module, "MAX_GRID_BYTES", 1000)
+    with pytest.raises(ShakeGridError, match=f"^{GRID_INITIAL}: file is larger than 1000 bytes$"):
+        read_grid_bytes(GRID_INITIAL)
+    with zipfile.ZipFile(GRID_ZIP) as archive:
+        member = next(m.filename for m in archive.infolist() if m.filename.endswith("output/grid.xml"))
+    with pytest.raises(ShakeGridError, match=f"^{GRID_ZIP}: {member} is larger than 1000 bytes$"):
+        read_grid_bytes(GRID_ZIP)
+
+
+# --- scenarios: what the scenario commands refuse ----------------------------------------------------------------------
+AT = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+
+def test_quake_scenario_grid_limits():
+    with pytest.raises(ValueError, match="scenario grid would cross a pole"):
+        scenario_grid(6.0, 10.0, 89.0, 106.0, AT)  # 89 + 2 degrees half width
+    with pytest.raises(ValueError, match=r"^1x1 nodes: the grid reader accepts 2x2 up to 10000000 nodes$"):
+        scenario_grid(6.0, 10.0, -6.0, 106.0, AT, spacing=10.0)  # round(4 / 10) + 1 = 1
+    with pytest.raises(ValueError, match=r"^4001x4001 nodes"):
+        scenario_grid(6.0, 10.0, -6.0, 106.0, AT, spacing=0.001)  # 4 / 0.001 + 1
+
+
+@pytest.mark.parametrize(("volcano", "args", "message"), [
+    ("Merapi", (45, 1e-6, 50, 90, None), "the deposit is thinner than 0.001 cm everywhere: raise the volume"),
+    ("Merapi", (10, 0.01, 10, 90, 2.0), "resolution 2 degrees is outside 0.0001..1"),
+    ("Merapi", (10, 0.01, 10, 90, 1e-4), "cells of 0.0001 degrees is too many: coarsen the resolution"),
+    (Volcano("Polar", 78.0, 15.0, 1000), (40, 10, 30, 180, None),
+     "the deposit would reach a pole: this scenario model works away from the poles"),
+])
+def test_ash_scenario_refusals(volcano, args, message):
+    place = find_volcano(volcano) if isinstance(volcano, str) else volcano
+    with pytest.raises(ScenarioError) as error:
+        ash_scenario(place, *args[:4], resolution_deg=args[4])
+    assert str(error.value).endswith(message)
+
+
+# --- ash impact.json: the event's clock and the layers' sources ------------------------------------------------------
+@pytest.mark.parametrize(("offset", "name"), [
+    (timedelta(hours=7), "WIB"),
+    (timedelta(0), "UTC"),
+    (timedelta(hours=8), "UTC+08:00"),  # not Merapi's clock: the offset, not WITA
+    (timedelta(hours=-3, minutes=-30), "UTC-03:30"),
+    (timedelta(hours=5, minutes=45), "UTC+05:45"),
+])
+def test_ash_event_zone_name(offset, name):
+    assert zone_name(datetime(2017, 2, 21, 19, 4, tzinfo=timezone(offset)), "Asia/Jakarta") == name
+
+
+def test_a_layer_source_falls_back_on_anything_unreadable(tmp_path: Path):
+    cases = {"own.geojson": '{"type": "FeatureCollection", "source": "OpenStreetMap 2024"}',
+             "list.geojson": "[1, 2]", "broken.geojson": "{not json", "blank.geojson": '{"source": ""}'}
+    for file_name, text in cases.items():
+        (tmp_path / file_name).write_text(text, encoding="utf-8")
+    assert _layer_source(tmp_path / "own.geojson", "GeoNames") == "OpenStreetMap 2024"
+    for file_name in ("list.geojson", "broken.geojson", "blank.geojson", "missing.geojson"):
+        assert _layer_source(tmp_path / file_name, "GeoNames") == "GeoNames", file_name
+
+
+# --- report catalogues ----------------------------------------------------------------------------------------------
+def test_report_languages_are_the_catalogues_there_are(tmp_path: Path):
+    for locale in ("id", "fr"):
+        folder = tmp_path / "locale" / locale / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "realtime.po").write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                                            f'msgid "Affected"\nmsgstr "{locale}-Affected"\n', encoding="utf-8")
+    (tmp_path / "locale" / "de").mkdir()  # a folder without a catalogue is not a language
+    assert available_locales(tmp_path) == ["en", "fr", "id"]
+    assert translations(tmp_path, "fr").gettext("Affected") == "fr-Affected"  # compiled from the .po in memory
+    with pytest.raises(TranslationError, match="no translation catalog for locale 'de'"):
+        translations(tmp_path, "de")
