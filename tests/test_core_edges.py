@@ -186,3 +186,83 @@ def test_report_languages_are_the_catalogues_there_are(tmp_path: Path):
     assert translations(tmp_path, "fr").gettext("Affected") == "fr-Affected"  # compiled from the .po in memory
     with pytest.raises(TranslationError, match="no translation catalog for locale 'de'"):
         translations(tmp_path, "de")
+
+
+# --- small things a run relies on ------------------------------------------------------------------------------------
+def test_a_failing_language_is_named_and_the_others_still_come(tmp_path: Path):
+    """The second language renders in a forked child: its failure comes back to the parent as one line."""
+    from realtime.reporting.report_parts import render_locales
+
+    def render(locale: str) -> dict[str, str]:
+        if locale == "id":
+            raise ValueError("no font for Indonesian")
+        return {"pdf": f"event-{locale}.pdf"}
+
+    assert render_locales(render, ["en", "fr"]) == {"en": {"pdf": "event-en.pdf"}, "fr": {"pdf": "event-fr.pdf"}}
+    with pytest.raises(RuntimeError, match=r"^rendering the id report failed: ValueError: no font for Indonesian$"):
+        render_locales(render, ["en", "id"])
+
+
+def test_an_oversized_snapshot_is_refused_before_parsing(monkeypatch):
+    from realtime.flood import json_guard
+
+    monkeypatch.setattr(json_guard, "MAX_SNAPSHOT_BYTES", 10)
+    with pytest.raises(FloodSourceError, match=r"^snap.json: snapshot is larger than 10 bytes$"):
+        parse_snapshot(snapshot([]), name="snap.json")
+
+
+def test_an_unknown_fatality_model_is_refused_before_any_work():
+    from realtime.earthquake.impact import ImpactOptions, analyse_shake
+
+    with pytest.raises(ValueError, match=r"unknown fatality model 'usgs'; choose from \['itb', 'itb_bayesian', 'pager'\]"):
+        analyse_shake(None, None, ImpactOptions(fatality_model="usgs"))  # refused before the grid or data are read
+
+
+def test_kelurahan_without_polygons_is_refused(tmp_path: Path):
+    from realtime.analysis_data import AnalysisData
+    from realtime.demo_data import import_kelurahan
+
+    points = tmp_path / "kelurahan.geojson"
+    points.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [106.8, -6.2]}}]}))
+    with pytest.raises(ValueError, match=f"^{points}: no polygons$"):
+        import_kelurahan(AnalysisData(tmp_path / "data"), points)
+    assert not (tmp_path / "data").exists()
+
+
+def test_undeclared_negative_cells_are_no_data_and_said_once(tmp_path: Path, caplog):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    from realtime.population_blocks import read_block
+
+    path = tmp_path / "population.tif"
+    cells = np.array([[5, -9999], [-1, 7]], dtype=np.float32)
+    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", crs="EPSG:4326",
+                      transform=from_origin(106.0, -6.0, 0.01, 0.01), nodata=-1) as dst:
+        dst.write(cells, 1)
+    with caplog.at_level("WARNING", logger="realtime.population_blocks"):
+        first = read_block(path, Window(0, 0, 2, 2), -1.0)
+        second = read_block(path, Window(0, 0, 2, 2), -1.0)
+    assert first.tolist() == second.tolist() == [[5, 0], [0, 7]]  # -9999 undeclared, -1 declared: both no data
+    warnings = [r.getMessage() for r in caplog.records if "negative cells" in r.getMessage()]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "-9999" in warnings[0]
+
+
+def test_a_source_tree_without_install_has_a_version(monkeypatch):
+    """`realtime` imported from a checkout that was never installed: a stand-in version, not an import error."""
+    import importlib.metadata
+    import importlib.util
+
+    import realtime
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    spec = importlib.util.spec_from_file_location("realtime_uninstalled", Path(realtime.__file__))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.__version__ == "0.0.0+source" and module.SOFTWARE_NAME == "InaSAFE Realtime"
