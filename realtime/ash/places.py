@@ -70,8 +70,6 @@ def _affected(hazard: AshHazard, places: Places, volcano: Volcano, kind: str, ia
     thickness = np.atleast_1d(hazard.sample(places.lon, places.lat))  # the cell holding each place
     classes = classify(thickness)
     hit = np.flatnonzero(classes >= 0)
-    if hit.size == 0:
-        return []
     azimuth, _, metres = GEOD.inv(
         np.full(hit.size, volcano.longitude), np.full(hit.size, volcano.latitude), places.lon[hit], places.lat[hit]
     )
