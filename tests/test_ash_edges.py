@@ -94,3 +94,22 @@ def test_an_unreadable_land_cover_file_is_named(small, tmp_path: Path):
     broken.write_bytes(b"SQLite format 3\x00 but nothing after")
     with pytest.raises(PlacesError, match=f"^{broken}: land cover cannot be read \\("):
         landcover_km2(small, broken)
+
+
+def test_an_older_impact_json_still_reports(ash_products):
+    """impact.json from before column_height_asl_m and the {en, id} labels: the column is worked out again (Merapi
+    3,000 m above its 2,968 m summit = 5,968 m) and a plain label is shown in every language."""
+    from datetime import datetime, timezone
+
+    from realtime.reporting.ash_report import report_context
+    from realtime.reporting.report_parts import default_templates_dir
+
+    document = json.loads(json.dumps(ash_products.impact))
+    assert document["event"].pop("column_height_asl_m") == 5968
+    document["classes"][0]["label"] = "Sangat rendah (lama)"
+    now = datetime(2017, 2, 22, tzinfo=timezone.utc)
+    english = report_context(document, "en", default_templates_dir(), now)
+    indonesian = report_context(document, "id", default_templates_dir(), now)
+    assert (english["column_height"], indonesian["column_height"]) == ("5,968", "5.968")
+    assert english["classes"][0]["name"] == indonesian["classes"][0]["name"] == "Sangat rendah (lama)"
+    assert english["classes"][1]["name"] == ash_products.impact["classes"][1]["label"]["en"]
