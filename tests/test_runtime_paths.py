@@ -443,6 +443,17 @@ def test_a_flood_id_holding_another_snapshot_is_refused_then_given_up(fixtures, 
     assert (row["state"], row["attempts"], row["error"]) == ("failed", 1, "gave up after 1 attempts")
 
 
+def test_a_flood_file_name_with_a_nul_byte_is_refused_in_one_line_and_not_retried(tmp_path):
+    """The web app passes the file name as given; one no file can have is bad input, not an outage."""
+    settings = settings_in(tmp_path)
+    outcome = handle_flood(settings, FLOOD_ID, "file", {"filename": f"{settings.hazard_drop_dir}/flood\x00.json"})
+    assert outcome.status == "failed" and not outcome.retry
+    assert "flood\\x00.json': not a usable file name (embedded null byte)" in outcome.message
+    assert "\n" not in outcome.message and "\x00" not in outcome.message
+    [row] = ledger_at(settings.state_dir).events(FLOOD_ID)
+    assert (row["state"], row["error"]) == ("failed", outcome.message)
+
+
 # the ash job -------------------------------------------------------------------------------------------
 
 MERAPI = {"volcano_name": "Merapi", "event_time": "2017-02-21T19:04:00+07:00", "eruption_height": 3000,
@@ -498,6 +509,19 @@ def test_an_ash_upload_named_wrong_is_refused_and_recorded(tmp_path):
         assert outcome.status == "failed" and not outcome.retry and outcome.message.startswith(message)
     [row] = ledger_at(settings.state_dir).events(event.ash_id)
     assert (row["state"], row["sha256"], row["error"]) == ("failed", "", outcome.message)
+
+
+def test_an_ash_upload_that_is_a_symlink_loop_is_refused_and_recorded(tmp_path):
+    settings = ash_settings(tmp_path)
+    event = build_event(**MERAPI)
+    settings.hazard_drop_dir.mkdir(parents=True)
+    loop = settings.hazard_drop_dir / "merapi.tif"
+    loop.symlink_to(loop)
+    outcome = handle_ash(settings, str(loop), event)
+    assert outcome.status == "failed" and not outcome.retry
+    assert outcome.message.startswith(f"'{loop}': not a usable file name (Symlink loop")
+    [row] = ledger_at(settings.state_dir).events(event.ash_id)
+    assert (row["state"], row["error"]) == ("failed", outcome.message)
 
 
 def test_an_ash_folder_of_the_earlier_system_is_adopted_and_left_whole(tmp_path):

@@ -95,7 +95,10 @@ def resolve_ash_file(settings: Settings, filename: str) -> Path:
     """A raster named by the web app must lie in the hazard drop (or be a copy kept in ASHMAPS_DIR)."""
     if not filename:
         raise BadInput("no ash_file_path given")
-    path = Path(filename).resolve()
+    try:
+        path = Path(filename).resolve()
+    except (ValueError, OSError, RuntimeError) as exc:  # a NUL byte, a symlink loop: no retry can help
+        raise BadInput(f"{str(filename)[:200]!r}: not a usable file name ({exc})") from None
     allowed = [settings.hazard_drop_dir.resolve(), settings.ashmaps_dir.resolve()]
     if not any(root in path.parents for root in allowed):
         raise BadInput(f"{filename}: ash rasters are read only from {', '.join(map(str, allowed))}")

@@ -66,7 +66,10 @@ def run_flood(settings: Settings, raw: bytes, snapshot: FloodSnapshot, flood_id:
 
 def resolve_flood_file(settings: Settings, filename: str) -> Path:
     """A snapshot file named by the web app must lie in the hazard drop or the floodmaps folder."""
-    path = Path(filename).resolve()
+    try:
+        path = Path(filename).resolve()
+    except (ValueError, OSError, RuntimeError) as exc:  # a NUL byte, a symlink loop: no retry can help
+        raise BadInput(f"{str(filename)[:200]!r}: not a usable file name ({exc})") from None
     allowed = [settings.hazard_drop_dir.resolve(), settings.floodmaps_dir.resolve()]
     if not any(root in path.parents for root in allowed):
         raise BadInput(f"{filename}: flood files are read only from {', '.join(map(str, allowed))}")
