@@ -266,3 +266,33 @@ def test_a_source_tree_without_install_has_a_version(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.__version__ == "0.0.0+source" and module.SOFTWARE_NAME == "InaSAFE Realtime"
+
+
+def test_a_flood_counted_on_a_vector_population_layer(tmp_path: Path):
+    """exposure/flood_population.gpkg, when present, is used instead of the raster (none here): two blocks of 1,000
+    and 3,000 people, 0.01 degree square. RW 01 (state 3, medium) is the west half of the first block: 500 people,
+    3 % displaced = 15. RW 02 (state 1, caution) straddles both: 500 + 1,500 = 2,000 people, none affected."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from realtime.analysis_data import AnalysisData
+    from realtime.flood.impact import analyse_flood
+
+    (tmp_path / "exposure").mkdir()
+    gpd.GeoDataFrame({"population": [1000.0, 3000.0]}, crs="EPSG:4326",
+                     geometry=[box(106.80, -6.20, 106.81, -6.19), box(106.81, -6.20, 106.82, -6.19)],
+                     ).to_file(tmp_path / "exposure" / "flood_population.gpkg")
+
+    def rw(name: str, state: int, west: float, east: float) -> dict:
+        ring = [[west, -6.20], [east, -6.20], [east, -6.19], [west, -6.19], [west, -6.20]]
+        return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"area_id": name, "area_name": name, "parent_name": "GROGOL", "state": state}}
+
+    flood = parse_snapshot(snapshot([rw("RW 01", 3, 106.80, 106.805), rw("RW 02", 1, 106.805, 106.815)]))
+    document = analyse_flood(flood, "2017022105-6-rw", AnalysisData(tmp_path), "file").document
+    classes = {row["key"]: row for row in document["classes"]}
+    assert classes["medium"]["population"] == pytest.approx(500, rel=1e-3)
+    assert classes["use_caution"]["population"] == pytest.approx(2000, rel=1e-3)
+    assert document["summary"]["affected"] == pytest.approx(500, rel=1e-3)
+    assert document["summary"]["displaced"] == pytest.approx(15, rel=1e-3)
+    assert document["sources"]["population"] == "flood_population.gpkg"
