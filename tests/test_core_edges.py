@@ -296,3 +296,36 @@ def test_a_flood_counted_on_a_vector_population_layer(tmp_path: Path):
     assert document["summary"]["affected"] == pytest.approx(500, rel=1e-3)
     assert document["summary"]["displaced"] == pytest.approx(15, rel=1e-3)
     assert document["sources"]["population"] == "flood_population.gpkg"
+
+
+def test_map_helpers_at_their_edges(tmp_path: Path):
+    from realtime.reporting.ash_map import read_classes
+    from realtime.reporting.basemap import land_polygons
+    from realtime.reporting.map_parts import _nice_length
+
+    # the scale bar: the largest round length within a quarter of the map, never under 1 km
+    assert [_nice_length(km) for km in (0.3, 1.0, 7.9, 19.9, 2400.0)] == [1, 1, 5, 10, 1000]
+    # an ash folder without its class polygons: a map without them, not a crash
+    assert read_classes(tmp_path, {"products": {}}) == []
+    land = tmp_path / "land.geojson"
+    land.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [[106, -7], [107, -7], [107, -6], [106, -6], [106, -7]]]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": [
+            [[[124, 1], [125, 1], [125, 2], [124, 1]]]]}}]}))
+    assert len(land_polygons(land)) == 2  # no bounds: all of them
+    assert len(land_polygons(land, (123.5, 0.5, 126.0, 3.0))) == 1  # only Sulawesi's touches this box
+
+
+def test_a_quake_grid_with_no_place_inside_lists_none(fixtures):
+    import numpy as np
+
+    from realtime.earthquake.places import affected_places
+    from realtime.gazetteer import Places
+
+    grid = parse_shake_grid(GRID_INITIAL.read_bytes(), name="g.xml")  # 122.42-126.42 E, 0.66 S-3.34 N
+    away = Places(("Jakarta",), np.array([10_000_000.0]), np.array([106.85]), np.array([-6.2]))
+    assert affected_places(grid.spec, grid.mmi, away, (124.42, 1.34)) == []
+    manado = Places(("Jakarta", "Manado"), np.array([10_000_000.0, 410_000.0]),
+                    np.array([106.85, 124.84]), np.array([-6.2, 1.49]))
+    assert [place.name for place in affected_places(grid.spec, grid.mmi, manado, (124.42, 1.34))] == ["Manado"]

@@ -47,8 +47,6 @@ def affected_places(spec: GridSpec, mmi: np.ndarray, places: Places, epicentre: 
     """Every place inside the ShakeMap footprint, most shaken first, then most populous."""
     values = sample_bilinear(spec, mmi, places.lon, places.lat)
     inside = np.flatnonzero(np.isfinite(values))
-    if inside.size == 0:
-        return []
     lon0, lat0 = epicentre
     azimuth, _, metres = GEOD.inv(
         np.full(inside.size, lon0), np.full(inside.size, lat0), places.lon[inside], places.lat[inside]
