@@ -31,11 +31,12 @@ from realtime.flood.history import snapshot_path
 from realtime.ids import FloodIdError
 from realtime.runtime.ash_job import build_event, handle_ash
 from realtime.runtime.flood_job import handle_flood
+from realtime.runtime.hazards import HAZARDS
 from realtime.runtime.health import serve_health
 from realtime.runtime.ledger import EventKey, Ledger, ledger_at
 from realtime.runtime.monitor import ShakeMonitor
 from realtime.runtime.outbox import deliver_pending
-from realtime.runtime.rebuild import rebuild_state
+from realtime.runtime.rebuild import extract_roots, rebuild_state
 from realtime.runtime.rest import RealtimeRest
 from realtime.runtime.shared import describe, record_refusal, refusal_path, verdict
 from realtime.settings import Settings
@@ -217,6 +218,25 @@ def test_the_rebuild_skips_what_it_cannot_trust_and_says_what(quake_initial, tmp
     assert describe(extract, QUAKE_ID) == [f"{extract / QUAKE_ID}: products of version {version[:8]}"]
     assert describe(extract, "20180220163354") == [
         "version cdcdcdcd (initial) refused for good: grid names another event"]
+
+
+def test_a_long_rebuild_says_how_far_it_is(tmp_path, caplog):
+    """Thousands of folders take minutes: a progress line every hundred, so a sysadmin sees it is not hung."""
+    settings = settings_in(tmp_path)
+    for second in range(150):  # empty event folders (a run killed before its swap): passed over in silence
+        (settings.shakemaps_extract_dir / f"20240101000{second // 60:01d}{second % 60:02d}").mkdir(parents=True)
+    with caplog.at_level(logging.INFO, logger="realtime.runtime.rebuild"):
+        summary = rebuild_state(settings)
+    assert (summary.folders, summary.skipped, summary.queued) == (150, 0, 0)
+    assert [r.getMessage() for r in caplog.records if " of 150 folders" in r.getMessage()] == [
+        "state rebuild: 100 of 150 folders"]
+
+
+def test_a_hazard_without_product_folders_is_named(tmp_path, monkeypatch):
+    """A new hazard added to the HAZARDS table must say where its products are, or the rebuild would lose them."""
+    monkeypatch.setitem(HAZARDS, "tsunami", HAZARDS["flood"])
+    with pytest.raises(KeyError, match="hazard 'tsunami' has no row in rebuild.PRODUCT_FOLDERS"):
+        extract_roots(settings_in(tmp_path))
 
 
 # the monitor -------------------------------------------------------------------------------------------
