@@ -329,3 +329,30 @@ def test_a_quake_grid_with_no_place_inside_lists_none(fixtures):
     manado = Places(("Jakarta", "Manado"), np.array([10_000_000.0, 410_000.0]),
                     np.array([106.85, 124.84]), np.array([-6.2, 1.49]))
     assert [place.name for place in affected_places(grid.spec, grid.mmi, manado, (124.42, 1.34))] == ["Manado"]
+
+
+def test_flood_exposure_edges(tmp_path: Path):
+    """No flooded RW counts no one without opening a file; RWs off the raster count zero; a vector layer without
+    the population field is refused naming the file and the fields it has."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from shapely.geometry import box
+
+    from realtime.flood.exposure import people_per_polygon_raster, people_per_polygon_vector
+
+    missing = tmp_path / "nothing-here.tif"
+    assert people_per_polygon_raster([], missing).shape == (0,)
+    assert people_per_polygon_vector([], missing).shape == (0,)
+    raster = tmp_path / "population.tif"
+    with rasterio.open(raster, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(106.8, -6.1, 0.01, 0.01)) as dst:
+        dst.write(np.full((2, 2), 100, dtype=np.float32), 1)
+    off = [box(110.0, -7.0, 110.01, -6.99), box(111.0, -7.0, 111.01, -6.99)]
+    assert people_per_polygon_raster(off, raster).tolist() == [0.0, 0.0]
+    assert people_per_polygon_raster([box(106.8, -6.12, 106.82, -6.1)], raster).tolist() == [400.0]  # all 4 cells
+    layer = tmp_path / "blocks.gpkg"
+    gpd.GeoDataFrame({"jiwa": [1000.0]}, geometry=[box(106.8, -6.2, 106.81, -6.19)], crs="EPSG:4326").to_file(layer)
+    with pytest.raises(ValueError, match=f"^{layer}: no 'population' field \\(has \\['jiwa', 'geometry'\\]\\)$"):
+        people_per_polygon_vector(off, layer)
