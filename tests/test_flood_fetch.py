@@ -74,6 +74,17 @@ def _read_request(conn: socket.socket) -> bytes:
     return data
 
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """Straight to the address under test: a proxy set on the CI runner would answer for every host."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[[Script], RawServer]]:
     servers: list[RawServer] = []
@@ -178,10 +189,7 @@ def test_a_full_accept_queue_is_a_connect_timeout():
 
 def test_a_proxy_refusing_the_tunnel(serve, monkeypatch):
     proxy = serve(lambda conn: conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"))
-    for name in ("HTTPS_PROXY", "https_proxy"):
-        monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
     message = fetch_error("https://data.petabencana.id/floods")
     assert message == "https://data.petabencana.id/floods: connection failed (1 attempt(s))"
     assert proxy.connections == 1
