@@ -154,17 +154,23 @@ def test_while_another_process_delivers_the_outbox_is_left_to_it(tmp_path, caplo
     assert row["last_error"] == f"{tmp_path / QUAKE_ID / IMPACT_JSON}: cannot read it (No such file or directory)"
 
 
-def test_a_product_folder_holding_no_impact_record_is_dead_naming_the_file(tmp_path):
-    """impact.json overwritten with something that is no record (a list): nothing to send, ever."""
+@pytest.mark.parametrize("kind, event_id, content, problem", [
+    ("earthquake", QUAKE_ID, '["not", "a", "record"]', "not an impact record (a JSON object)"),
+    ("ash", "201702211904+0700_Merapi", '{"ash_id": "201702211904+0700_Merapi"}', "no 'event' in it"),
+])
+def test_a_product_folder_whose_impact_record_cannot_be_pushed_is_dead_naming_the_file(tmp_path, kind, event_id,
+                                                                                      content, problem):
+    """impact.json overwritten with something that is no record, or lacking what the web app's record is named
+    by: nothing to send, ever; dead at once, without asking the web app."""
     ledger = ledger_at(tmp_path / "state")
-    folder = tmp_path / QUAKE_ID
+    folder = tmp_path / event_id
     folder.mkdir()
-    (folder / IMPACT_JSON).write_text('["not", "a", "record"]')
-    ledger.enqueue_push(EventKey("earthquake", QUAKE_ID, "initial", "a"), str(folder))
+    (folder / IMPACT_JSON).write_text(content)
+    ledger.enqueue_push(EventKey(kind, event_id, "initial" if kind == "earthquake" else "", "a"), str(folder))
     client = RealtimeRest(f"http://127.0.0.1:{free_port()}/realtime/api/v1/", "u", "p", timeout=5)
     assert deliver_pending(ledger, client) == (0, 0)
     [row] = ledger.pushes("dead")
-    assert row["last_error"] == f"{folder / IMPACT_JSON}: not an impact record (a JSON object)"
+    assert row["last_error"] == f"{folder / IMPACT_JSON}: {problem}"
 
 
 # what the shared volume says ---------------------------------------------------------------------------
