@@ -356,3 +356,15 @@ def test_flood_exposure_edges(tmp_path: Path):
     gpd.GeoDataFrame({"jiwa": [1000.0]}, geometry=[box(106.8, -6.2, 106.81, -6.19)], crs="EPSG:4326").to_file(layer)
     with pytest.raises(ValueError, match=f"^{layer}: no 'population' field \\(has \\['jiwa', 'geometry'\\]\\)$"):
         people_per_polygon_vector(off, layer)
+
+
+def test_demo_population_keeps_every_person_inside_and_skips_towns_outside():
+    """Each town's people are spread by a normalised kernel: a town of 1,000 inside the demo extent (94-142 E,
+    12 S-7 N) adds exactly 1,000; one at 150 E adds nothing and breaks nothing."""
+    from realtime.demo_data import spread_population
+
+    inside = {"name": "Contoh", "population": 1000, "longitude": 110.0, "latitude": -7.0}
+    outside = {"name": "Beyond", "population": 50_000, "longitude": 150.0, "latitude": 0.0}
+    grid, transform = spread_population([inside, outside])
+    assert float(grid.sum(dtype="float64")) == pytest.approx(1000, rel=1e-5)
+    assert (transform.c, transform.f) == (94.0, 7.0)
