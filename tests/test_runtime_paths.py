@@ -296,6 +296,43 @@ def test_a_grid_moved_away_before_it_settled_is_forgotten(monitor, fixtures):
     assert watcher.candidates == {} and sent == [] and watcher.ledger.events() == []
 
 
+def test_a_grid_whose_folder_became_a_file_is_forgotten_and_the_others_still_go(monitor, fixtures):
+    """One odd path must not stall the monitor: every tick raised on it, and no later grid was ever queued."""
+    settings, watcher, sent, clock = monitor
+    odd = settings.shakemaps_dir / "20180220163352" / "grid.xml"
+    odd.parent.mkdir()
+    odd.write_text("a grid being uploaded")
+    grid = settings.shakemaps_dir / QUAKE_ID / "grid.xml"
+    grid.parent.mkdir()
+    shutil.copyfile(GRID_INITIAL, grid)
+    watcher.notice(odd)
+    watcher.notice(grid)
+    shutil.rmtree(odd.parent)
+    odd.parent.write_text("the event folder replaced by a file")
+    settle(watcher, clock)
+    assert [s[0] for s in sent] == [QUAKE_ID]
+    assert watcher.candidates == {} and [row["event_id"] for row in watcher.ledger.events()] == [QUAKE_ID]
+
+
+def test_a_queued_grid_is_sent_again_only_once_its_message_must_be_lost(monitor, fixtures):
+    """Queued an hour ago (the default redelivery time, 3600 s) and still not started: the broker lost the
+    message, so the reconcile sends it again, under the same task id; queued a minute ago, it waits."""
+    settings, watcher, sent, clock = monitor
+    grid = settings.shakemaps_dir / QUAKE_ID / "grid.xml"
+    grid.parent.mkdir()
+    shutil.copyfile(GRID_INITIAL, grid)
+    watcher.notice(grid)
+    settle(watcher, clock)
+    for minutes_ago, times_sent in ((1, 1), (61, 2)):
+        stamp = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds")
+        with sqlite3.connect(watcher.ledger.path) as db:
+            db.execute("UPDATE events SET updated_at = ?", (stamp,))
+        watcher.reconcile()
+        settle(watcher, clock)
+        assert len(sent) == times_sent, f"queued {minutes_ago} min ago"
+    assert sent[0] == sent[1]  # the same event, grid, source type and task id
+
+
 def test_a_rejected_grid_is_not_read_again_until_it_changes(monitor, fixtures, caplog):
     settings, watcher, sent, clock = monitor
     grid = settings.shakemaps_dir / QUAKE_ID / "grid.xml"

@@ -134,7 +134,7 @@ class ShakeMonitor:
         for path, candidate in items:
             try:
                 stat = path.stat()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):  # its folder went, or is a file now
                 self._forget(path)  # moved away or renamed: the new name arrives as its own event
                 continue
             signature = (stat.st_size, stat.st_mtime_ns)
@@ -197,11 +197,11 @@ class ShakeMonitor:
 
     @staticmethod
     def _stale(row: dict, after: float) -> bool:
-        """Queued or processing for longer than the broker's redelivery time: the message was lost."""
-        stamp = row.get("updated_at")
-        if not stamp:
-            return True
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds() > after
+        """Queued or processing for longer than the broker's redelivery time: the message was lost.
+
+        Every ledger write stamps updated_at (record_seen, set_state), so a row always has one.
+        """
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(row["updated_at"])).total_seconds() > after
 
     def _forget(self, path: Path) -> None:
         with self.lock:
