@@ -47,7 +47,7 @@ def begin_attempt(ledger: Ledger, key: EventKey, path: str | None, settings: Set
     """
     made = (ledger.get(key) or {}).get("attempts", 0)
     if made >= settings.max_attempts and not force:
-        message = f"gave up after {made} attempts"
+        message = f"gave up after {made} attempt{'' if made == 1 else 's'}"
         ledger.set_state(key, "failed", error=message)
         return made, Outcome("gave-up", key, None, message)
     return ledger.start_attempt(key, path=path), None
