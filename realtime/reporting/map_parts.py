@@ -21,7 +21,8 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from PIL import Image  # noqa: E402
 from rasterio.enums import Resampling  # noqa: E402
-from rasterio.warp import transform_bounds  # noqa: E402
+from rasterio.transform import from_bounds as transform_from_bounds  # noqa: E402
+from rasterio.warp import reproject  # noqa: E402
 from rasterio.windows import from_bounds  # noqa: E402
 
 from realtime.gazetteer import Places  # noqa: E402
@@ -42,10 +43,11 @@ class MapContext:
 
 
 def read_background(path: Path, bounds: Bounds, max_pixels: int = 700):
-    """A decimated read of a raster over lon/lat bounds: (array, (west, east, south, north))."""
+    """A decimated read of a raster over lon/lat bounds: (array, (west, east, south, north)) in lon/lat, since the
+    maps' axes are; a raster in another CRS is warped onto a lon/lat grid over the bounds."""
     with rasterio.open(path) as dataset:
         if dataset.crs and dataset.crs.to_epsg() != 4326:
-            bounds = transform_bounds("EPSG:4326", dataset.crs, *bounds)
+            return _warped_background(dataset, bounds, max_pixels)
         window = from_bounds(*bounds, transform=dataset.transform).round_offsets().round_lengths()
         scale = max(1.0, max(window.width, window.height) / max_pixels)
         shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
@@ -53,6 +55,17 @@ def read_background(path: Path, bounds: Bounds, max_pixels: int = 700):
             out_shape=(dataset.count, *shape), window=window, boundless=True, fill_value=0, resampling=Resampling.average
         )
         west, south, east, north = rasterio.windows.bounds(window, dataset.transform)
+    return data, (west, east, south, north)
+
+
+def _warped_background(dataset, bounds: Bounds, max_pixels: int):
+    """The raster resampled onto max_pixels along the longer side of the lon/lat bounds (0 outside it)."""
+    west, south, east, north = bounds
+    scale = max(east - west, north - south) / max_pixels
+    width, height = max(1, round((east - west) / scale)), max(1, round((north - south) / scale))
+    data = np.zeros((dataset.count, height, width), dtype=dataset.dtypes[0])
+    reproject(rasterio.band(dataset, list(range(1, dataset.count + 1))), data, dst_crs="EPSG:4326",
+              dst_transform=transform_from_bounds(west, south, east, north, width, height), resampling=Resampling.average)
     return data, (west, east, south, north)
 
 
