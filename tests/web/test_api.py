@@ -102,16 +102,16 @@ def anonymous(db) -> APIClient:
     return APIClient()
 
 
-def test_earthquake_push_is_create_then_update(pusher):
+def test_earthquake_push_is_create_then_update(pusher, quake_initial):
     detail = f"{API}earthquake/{SHAKE_ID}/initial/"
     assert pusher.get(detail).status_code == 404
-    created = pusher.post(f"{API}earthquake/", quake(impact={"fatalities": 0}), format="json")
+    created = pusher.post(f"{API}earthquake/", quake(impact=quake_initial.impact), format="json")
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["location"] == {"type": "Point", "coordinates": [124.45, 1.4]}
     assert body["event_id_formatted"] == f"{SHAKE_ID}-initial"
     assert body["url"] == f"http://testserver{detail}"
-    assert body["shake_grid"] is None and body["has_corrected"] is False and body["impact"] == {"fatalities": 0}
+    assert body["shake_grid"] is None and body["has_corrected"] is False and body["impact"] == quake_initial.impact
     assert body["grid_xml_filename"] == f"{SHAKE_ID}-initial-grid.xml"
     assert pusher.get(detail).status_code == 200
     updated = pusher.put(detail, quake(magnitude=5.4, location_description="Sulawesi"), format="json")
@@ -126,14 +126,14 @@ def test_earthquake_push_is_create_then_update(pusher):
     assert listed["count"] == 1 and listed["results"][0]["magnitude"] == 5.4
 
 
-def test_earthquake_multipart_create_with_mmi_output(pusher, media):
+def test_earthquake_multipart_create_with_mmi_output(pusher, media, quake_initial):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("mmi.geojson", "{}")
-    data = {**quake_form(impact=json.dumps({"a": 1})), "mmi_output": upload("x.zip", archive.getvalue())}
+    data = {**quake_form(impact=json.dumps(quake_initial.impact)), "mmi_output": upload("x.zip", archive.getvalue())}
     response = pusher.post(f"{API}earthquake/", data, format="multipart")
     assert response.status_code == 201, response.json()
-    assert response.json()["impact"] == {"a": 1}
+    assert response.json()["impact"] == quake_initial.impact
     assert response.json()["mmi_layer_download_url"].endswith(f"{SHAKE_ID}-initial-mmi-output.zip")
     assert media_files(media) == [f"earthquake/mmi_output/{SHAKE_ID}-initial-mmi-output.zip"]
     assert pusher.delete(f"{API}earthquake/{SHAKE_ID}/initial/").status_code == 204
@@ -253,7 +253,7 @@ def test_permissions(anonymous, outsider, pusher):
     assert pusher.get(f"{API}is_logged_in/").json() == {"is_logged_in": True}
 
 
-def test_flood_push_with_hazard_layer_and_impact(pusher, media):
+def test_flood_push_with_hazard_layer_and_impact(pusher, media, flood_products):
     detail = f"{API}flood/{FLOOD_ID}/"
     assert pusher.get(detail).status_code == 404
     payload = {"event_id": FLOOD_ID, "time": "2017-02-21 05:00:00+00:00", "interval": 6,
@@ -264,13 +264,12 @@ def test_flood_push_with_hazard_layer_and_impact(pusher, media):
     assert created.json()["flood_data_download_url"] is None
     assert pusher.post(f"{API}flood/", payload).status_code == 400
     assert "event_id" in pusher.put(detail, {"region": "Jakarta"}).json()  # PUT must carry event_id
-    layer = {"event_id": FLOOD_ID, "hazard_layer": upload("flood_data.json", snapshot([0, 1, 2, None, 3])),
-             "impact": json.dumps({"summary": {"affected": 1234.6}})}
+    layer = {"event_id": FLOOD_ID, "hazard_layer": upload("flood_data.json", snapshot([0, 1, 2, None, 3]))}
     updated = pusher.put(detail, layer, format="multipart")
     assert updated.status_code == 200, updated.json()
     body = updated.json()
-    # the impact carries no flooded_rw here, so the snapshot's count stands: states 2 and 3 (1 is "use caution")
-    assert (body["boundary_flooded"], body["total_affected"]) == (2, 1235)
+    # no impact yet, so the snapshot's count stands: states 2 and 3 (1 is "use caution")
+    assert (body["boundary_flooded"], body["total_affected"]) == (2, 0)
     assert media_files(media) == [f"reports/flood/zip/{FLOOD_ID}-hazard.geojson"]
     data = pusher.get(body["flood_data_download_url"])
     assert data.status_code == 200 and len(json.loads(data.content)["features"]) == 5
@@ -283,6 +282,13 @@ def test_flood_push_with_hazard_layer_and_impact(pusher, media):
     assert media_files(media) == [f"reports/flood/zip/{FLOOD_ID}-hazard.zip"]
     dropped = pusher.patch(detail, {"event_id": FLOOD_ID, "hazard_layer": None}, format="json").json()
     assert dropped["hazard_layer"] is None and dropped["flood_data_download_url"] is None and media_files(media) == []
+    # then the processor's impact.json (the counts are its own now) (PetaBencana fixture): 158 RWs flooded, 878,364.6 people affected
+    summary = flood_products.impact["summary"]
+    with_impact = pusher.put(detail, {"event_id": FLOOD_ID, "impact": json.dumps(flood_products.impact)},
+                             format="multipart")
+    assert with_impact.status_code == 200, with_impact.json()
+    assert (with_impact.json()["boundary_flooded"], with_impact.json()["total_affected"]) == \
+        (summary["flooded_rw"], round(summary["affected"]))
     assert Flood.objects.count() == 1
     assert pusher.delete(detail).status_code == 204 and media_files(media) == []
 

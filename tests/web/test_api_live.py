@@ -119,7 +119,7 @@ def test_earthquake_push_over_a_session(api):
     assert stamp.json() == {"success": True}
 
 
-def test_flood_push_with_the_petabencana_snapshot(api, fixtures):
+def test_flood_push_with_the_petabencana_snapshot(api, fixtures, flood_products):
     session = logged_in(api)
     assert session.get(f"{api}flood/{FLOOD_ID}/", timeout=TIMEOUT).status_code == 404
     snapshot = (fixtures / "flood" / "petabencana-2017022105.json").read_bytes()
@@ -131,9 +131,11 @@ def test_flood_push_with_the_petabencana_snapshot(api, fixtures):
     assert created.json()["boundary_flooded"] == 158  # the report's flooded RWs; 3 more are "use caution"
     raw = requests.get(created.json()["flood_data_download_url"], timeout=TIMEOUT)
     assert raw.status_code == 200 and raw.content == snapshot
+    # the processor's impact.json of this snapshot (tests/real_products.py): 878,364.6 people affected
     updated = session.put(f"{api}flood/{FLOOD_ID}/", timeout=TIMEOUT,
-                          json={"event_id": FLOOD_ID, "impact": {"summary": {"affected": 20458.4}}})
-    assert updated.status_code == 200 and updated.json()["total_affected"] == 20458
+                          json={"event_id": FLOOD_ID, "impact": flood_products.impact})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["total_affected"] == round(flood_products.impact["summary"]["affected"])
     report = session.post(f"{api}flood-report/{FLOOD_ID}/", data={"language": "id"},
                           files={"impact_map": (f"{FLOOD_ID}-map.pdf", PDF)}, timeout=TIMEOUT)
     assert report.status_code == 201, report.text

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from events.models import Ash, AshReport, Volcano
+from impact_documents import ash_document
 from tests.web.test_api import API, PDF, anonymous, media, outsider, png_bytes, pusher, upload  # noqa: F401
 
 TIME = "20170221190400+0700"  # the URL's event time: 19:04 WIB = 12:04 UTC
@@ -34,8 +35,9 @@ def event(**changes) -> dict:
 
 
 def impact() -> dict:
-    return {"ash_id": ASH_ID, "volcano": {"name": "Merapi", "latitude": -7.542, "longitude": 110.442},
-            "summary": {"affected": 1234, "displaced": 56}}
+    """A whole impact.json (tests/web/impact_documents.py): the API refuses one the web app cannot read."""
+    return ash_document(ash_id=ASH_ID, volcano={"name": "Merapi", "latitude": -7.542, "longitude": 110.442},
+                        summary={"affected": 1234, "displaced": 56})
 
 
 def report_files(colour: str = "red") -> dict:
@@ -152,7 +154,8 @@ def test_ash_feature_is_geojson_at_the_volcano(pusher, anonymous, volcanoes):
     assert agung["url"].endswith("/ash/Agung/20171126233000+0800/")
     # the processor's impact places a volcano the table lacks
     pusher.put(f"{API}ash/Nowhere/20200101000000+0700/",
-               {"impact": {"volcano": {"name": "Nowhere", "latitude": -1.5, "longitude": 120.25}}}, format="json")
+               {"impact": ash_document(volcano={"name": "Nowhere", "latitude": -1.5, "longitude": 120.25})},
+               format="json")
     features = {f["id"]: f for f in anonymous.get(f"{API}ash-feature/").json()["features"]}
     assert features["202001010000+0700_Nowhere"]["geometry"]["coordinates"] == [120.25, -1.5]
 

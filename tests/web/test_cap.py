@@ -28,6 +28,7 @@ from events.models import Earthquake, EarthquakeReport, Flood, FloodReport
 from servers import ensure_web_catalog
 from shake_products import mmi_output_zip, real_contours
 from test_feeds import assert_rfc4287
+from impact_documents import flood_document
 from test_pages import PNG, media, shake_impact  # noqa: F401 (media is a fixture)
 
 ensure_web_catalog()
@@ -314,15 +315,13 @@ def test_an_event_without_shaking_of_vi_has_the_circle_alone(client, media, sche
 
 
 @pytest.mark.django_db
-def test_an_event_with_no_impact_level_says_unknown_severity(client, media, schema):
+def test_an_event_whose_impact_lacks_its_alert_level_is_no_cap_alert(client, media):
+    """The processor always writes a PAGER level: a document without one is refused, never sent as "Unknown"."""
     impact = shake_impact()
     del impact["fatalities"]["alert"]
     add_quake("20180220163351", "initial", datetime(2018, 2, 20, 9, 35, 0, tzinfo=UTC), impact, None)
-    alert = fetch_cap(client, schema, "inasafe-realtime-eq-20180220163351-initial")
-    info = infos(alert)["en-US"]
-    assert (text(info, "cap:urgency"), text(info, "cap:severity"), text(info, "cap:certainty")) == \
-        ("Past", "Unknown", "Observed")
-    assert "PAGER alert level" not in parameters(info)
+    response = client.get("/realtime/cap/inasafe-realtime-eq-20180220163351-initial.xml")
+    assert response.status_code == 500 and "impact.json lacks 'fatalities.alert'" in response.content.decode()
 
 
 # The ring, by hand -----------------------------------------------------------------------------------------
@@ -369,8 +368,7 @@ def test_a_grid_shaken_everywhere_at_vi_or_more_gives_its_extent():
 def add_flood(event_id: str, time: datetime, published_at: datetime | None) -> tuple[Flood, dict[str, bytes]]:
     flood = Flood.objects.create(
         event_id=event_id, time=time, interval=6, total_affected=99, boundary_flooded=42, published_at=published_at,
-        impact={"summary": {"affected": 32414.6, "displaced": 8103.6, "flooded_rw": 158, "caution_rw": 3,
-                            "flooded_villages": 17}})
+        impact=flood_document(32414.6, 8103.6, 158, 3, [f"village {n}" for n in range(17)]))
     files = {"map": pdf_bytes(f"{event_id} map"), "report": pdf_bytes(f"{event_id} report")}
     FloodReport.objects.create(flood=flood, language="id",
                                impact_map=SimpleUploadedFile(f"{event_id}-map.pdf", files["map"]),

@@ -25,6 +25,7 @@ from events import dispatch, notify_email
 from events.models import Delivery, Earthquake, EarthquakeReport, Flood, FloodReport, Subscriber
 from events.tasks import plan_and_send, send_delivery, sweep_notifications
 from inasafe_web.celery import app
+from impact_documents import flood_document, quake_document
 from servers import WEB, ensure_web_catalog, free_port, web_env
 from aiosmtpd.controller import Controller
 from smtp_inbox import Inbox, attachments, smtp_server, subject
@@ -70,16 +71,14 @@ def origin(hours_ago: float = 1.0) -> datetime:
 
 
 def impact(alert: str = "red", fatalities: str = "1,000 - 10,000", zone: str = "Asia/Jakarta") -> dict:
-    """A processor impact.json for a Padang earthquake, trimmed to what the summary reads."""
-    return {
-        "event": {"magnitude": 7.6, "depth_km": 10.0, "latitude": -0.95, "longitude": 99.68, "timezone": zone},
-        "grid": {"max_mmi": 8.3},
-        "exposure": {"I": 0.0, "II": 0.0, "III": 0.0, "IV": 0.0, "V": 0.0, "VI": 1500000.0, "VII": 250000.0,
-                     "VIII": 12345.0, "IX": 0.0, "X": 0.0},
-        "exposure_total": 1762345.0,
-        "fatalities": {"model": "itb_bayesian", "total": 2500.0, "range": fatalities, "alert": alert},
-        "location": {"place": "Padang", "distance_km": 91.3, "direction": "W", "text": "Located 91 km W of Padang"},
-    }
+    """A whole impact.json (tests/web/impact_documents.py) for a Padang earthquake with this alert and range."""
+    document = quake_document(
+        alert, fatalities, exposure={"VI": 1500000.0, "VII": 250000.0, "VIII": 12345.0},
+        event={"magnitude": 7.6, "depth_km": 10.0, "latitude": -0.95, "longitude": 99.68, "timezone": zone},
+        grid={"max_mmi": 8.3},
+        location={"place": "Padang", "distance_km": 91.3, "direction": "W", "text": "Located 91 km W of Padang"})
+    document["fatalities"]["total"] = 2500.0
+    return document
 
 
 def pdf(language: str, version: str) -> bytes:
@@ -371,8 +370,7 @@ def test_flood_mail_in_indonesian_with_its_report(inbox):
     when = origin()
     flood = Flood.objects.create(
         event_id=when.strftime("%Y%m%d%H") + "-6-rw", time=when, interval=6, published_at=timezone.now(),
-        impact={"summary": {"flooded_rw": 158, "caution_rw": 3, "affected": 12340.0, "displaced": 2100.0,
-                            "flooded_villages": 41}})
+        impact=flood_document(12340.0, 2100.0, 158, 3, [f"village {n}" for n in range(41)]))
     FloodReport.objects.create(flood=flood, language="id", impact_map=SimpleUploadedFile(
         "map-id.pdf", pdf("id", "flood"), content_type="application/pdf"))
     deliver("flood", flood.pk)

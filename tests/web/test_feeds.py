@@ -17,6 +17,7 @@ from django.utils import timezone
 from lxml import etree
 
 from events.models import Earthquake, Flood, FloodReport
+from impact_documents import flood_document, quake_document
 from test_pages import add_report, media  # noqa: F401 (media is a fixture)
 
 SITE = "https://realtime.example.org"
@@ -27,19 +28,16 @@ PDF_BYTES = b"%PDF-1.4\n%%EOF\n"  # what add_report stores: its length is the en
 
 def quake_impact(alert: str | None, fatality_range: str | None, place: str, distance: float, direction: str,
                  max_mmi: float, exposure: dict[str, float]) -> dict:
-    """An impact.json as realtime/earthquake/impact.py writes it (ShakeImpact.as_dict), trimmed."""
-    return {
-        "schema_version": 1,
-        "event": {"timezone": "Asia/Jakarta", "description": "Southern Sumatra, Indonesia"},
-        "grid": {"lon_min": 97.5, "lat_min": -3.0, "lon_max": 101.5, "lat_max": 1.0, "max_mmi": max_mmi},
-        "exposure": exposure,
-        "exposure_total": sum(exposure.values()),
-        "fatalities": None if alert is None else {"model": "itb_bayesian", "name": "ITB Bayesian", "total": 120.0,
-                                                  "rounded": 100, "range": fatality_range, "alert": alert},
-        "places": [],
-        "location": {"place": place, "distance_km": distance, "bearing_deg": 270.0, "direction": direction,
-                     "text": f"Located {round(distance)} km {direction} of {place}"},
-    }
+    """A whole impact.json (tests/web/impact_documents.py) with this alert, range, nearest town, max MMI and
+    exposure; no alert: a document without `fatalities`, which the feeds cannot read and leave out."""
+    document = quake_document(alert or "green", fatality_range or "0 - 100", exposure=exposure,
+                              grid={"max_mmi": max_mmi}, places=[],
+                              event={"timezone": "Asia/Jakarta", "description": "Southern Sumatra, Indonesia"},
+                              location={"place": place, "distance_km": distance, "bearing_deg": 270.0,
+                                        "direction": direction,
+                                        "text": f"Located {round(distance)} km {direction} of {place}"})
+    document["fatalities"]["total"] = 120.0
+    return document if alert is not None else quake_document(fatalities=None)
 
 
 PADANG_EXPOSURE = {"I": 0.0, "II": 0.0, "III": 1200.4, "IV": 25000.0, "V": 310000.2, "VI": 880000.0,
@@ -157,16 +155,17 @@ def test_earthquake_atom_entries_titles_links_and_order(client, quakes, now):
         next(link for link in feed.links if link.rel == "self").items()
     assert feed.author == "InaSAFE Realtime (BNPB)"
     assert "past 30 days" in feed.subtitle
-    # A corrected (newest publication of the newest event), A initial, then B (-3 d), F (-5 d), C (-10 d);
-    # D is 40 days old and E unpublished.
-    assert ids(parsed) == ["Acor", "A", "B", "F", "C"]
+    # A corrected (newest publication of the newest event), A initial, then B (-3 d), C (-10 d); F (-5 d) has
+    # an impact.json without fatalities (unreadable: left out, never told without its alert), D is 40 days old
+    # and E unpublished.
+    assert ids(parsed) == ["Acor", "A", "B", "C"]
     corrected, initial = parsed.entries[0], parsed.entries[1]
     assert initial.title == "M 7.6 – 91 km W of Padang – RED"
     assert corrected.title == "M 7.5 – 91 km W of Padang – ORANGE"
-    assert parsed.entries[3].title == "M 4.5 – 12 km N of Palu"  # no alert level: no last part
+    assert "Palu" not in str(parsed)
     assert initial.link == f"{SITE}/realtime/earthquake/{SHAKE_IDS['A']}/initial/"
     assert initial.id.startswith("tag:realtime.example.org,")
-    assert len({entry.id for entry in parsed.entries}) == 5
+    assert len({entry.id for entry in parsed.entries}) == 4
     published = now - timedelta(hours=23)
     assert datetime(*initial.published_parsed[:6], tzinfo=UTC) == published
     pdfs = [link for link in initial.links if link.get("type") == "application/pdf"]
@@ -198,9 +197,9 @@ def test_earthquake_atom_in_indonesian(client, quakes):
 
 @pytest.mark.parametrize("query, expected", [
     # worked out from the fixture table: (id, magnitude, age in days, alert)
-    # A-initial 7.6 1 red; A-corrected 7.5 1 orange; B 5.2 3 green; F 4.5 5 none; C 6.1 10 yellow;
-    # D 6.5 40 orange; E unpublished
-    ("", ["Acor", "A", "B", "F", "C"]),
+    # A-initial 7.6 1 red; A-corrected 7.5 1 orange; B 5.2 3 green; F 4.5 5 unreadable (never listed);
+    # C 6.1 10 yellow; D 6.5 40 orange; E unpublished
+    ("", ["Acor", "A", "B", "C"]),
     ("?min_alert=orange", ["Acor", "A"]),
     ("?min_alert=ORANGE&days=60", ["Acor", "A", "D"]),
     ("?min_alert=yellow", ["Acor", "A", "C"]),
@@ -257,7 +256,7 @@ def test_earthquake_geojson_read_by_geopandas(client, quakes, now):
     collection = json.loads(response.content)
     assert collection["type"] == "FeatureCollection"
     metadata = collection["metadata"]
-    assert metadata["count"] == 6 and metadata["status"] == 200 and metadata["api"]
+    assert metadata["count"] == 5 and metadata["status"] == 200 and metadata["api"]
     assert metadata["url"] == f"{SITE}/realtime/feeds/earthquakes.geojson?days=60"
     assert metadata["title"] == "InaSAFE Realtime earthquakes, past 60 days"
     assert before <= metadata["generated"] <= after
@@ -265,25 +264,25 @@ def test_earthquake_geojson_read_by_geopandas(client, quakes, now):
     assert collection["bbox"] == [99.4, -0.9, 24.0, 99.4, -0.9, 24.0]
 
     frame = geopandas.read_file(io.BytesIO(response.content))
-    assert len(frame) == 6
+    assert len(frame) == 5  # F's impact.json cannot be read: left out
     assert frame.crs.to_epsg() in (4326, 4979)  # WGS 84 (GDAL names its 3D form for [lon, lat, depth])
-    assert list(frame["mag"]) == [7.5, 7.6, 5.2, 4.5, 6.1, 6.5]
+    assert list(frame["mag"]) == [7.5, 7.6, 5.2, 6.1, 6.5]
     assert frame.geometry.has_z.all()
     assert list(zip(frame.geometry.x, frame.geometry.y, frame.geometry.z))[0] == (99.4, -0.9, 24.0)
     assert [None if a is None or a != a else a for a in frame["alert"]] == \
-        ["orange", "red", "green", None, "yellow", "orange"]
-    assert list(frame["status"]) == ["reviewed"] + ["automatic"] * 5
-    assert list(frame["type"]) == ["earthquake"] * 6
+        ["orange", "red", "green", "yellow", "orange"]
+    assert list(frame["status"]) == ["reviewed"] + ["automatic"] * 4
+    assert list(frame["type"]) == ["earthquake"] * 5
     assert frame["title"][1] == "M 7.6 – 91 km W of Padang – RED"
     assert frame["place"][1] == "91 km W of Padang"
     assert list(frame["mmi"].round(2)[:3]) == [8.1, 8.1, 5.3]
     # epoch milliseconds: origin time and the version's last change (its publication, later than its saves)
     day = timedelta(days=1)
-    expected_time = [ms(now - day), ms(now - day), ms(now - 3 * day), ms(now - 5 * day), ms(now - 10 * day),
+    expected_time = [ms(now - day), ms(now - day), ms(now - 3 * day), ms(now - 10 * day),
                      ms(now - 40 * day)]
     assert [int(v) for v in frame["time"]] == expected_time
     assert int(frame["updated"][1]) == ms(now - timedelta(hours=23))
-    assert list(frame["tz"]) == [420] * 6  # Asia/Jakarta is UTC+7
+    assert list(frame["tz"]) == [420] * 5  # Asia/Jakarta is UTC+7
     assert frame["url"][1] == f"{SITE}/realtime/earthquake/{SHAKE_IDS['A']}/initial/"
     assert frame["detail"][1] == f"{SITE}/realtime/api/v1/earthquake/{SHAKE_IDS['A']}/initial/"
     assert frame["fatalities_range"][1] == "100 - 1,000"
@@ -294,8 +293,7 @@ def test_earthquake_geojson_read_by_geopandas(client, quakes, now):
     exposed = first["properties"]["population_exposed"]
     assert exposed == {"I": 0, "II": 0, "III": 1200, "IV": 25000, "V": 310000, "VI": 880000, "VII": 420001,
                        "VIII": 61234, "IX": 0, "X": 0}
-    no_alert = collection["features"][3]["properties"]
-    assert no_alert["alert"] is None and no_alert["fatalities_range"] is None
+    assert SHAKE_IDS["F"] not in response.content.decode()
 
 
 def test_geojson_in_indonesian_and_empty(client, quakes, db):
@@ -347,22 +345,12 @@ def test_conditional_get(client, quakes, floods, now, feed, django_assert_num_qu
     assert get(client, url, if_none_match=fresh["ETag"]).status_code == 304
 
 
-def flood_impact(affected: float, displaced: float, flooded: int, caution: int, villages: list[str]) -> dict:
-    """A flood impact.json as realtime/flood/impact.py writes it, trimmed."""
-    return {
-        "timezone": "Asia/Jakarta", "duration_hours": 6,
-        "summary": {"affected": affected, "displaced": displaced, "flooded_rw": flooded, "caution_rw": caution,
-                    "flooded_villages": len(villages)},
-        "villages": [{"name": name, "flooded_rw": 1, "affected": affected / len(villages)} for name in villages],
-    }
-
-
 def add_flood(event_id: str, time: datetime, published: datetime | None, **impact) -> Flood:
     values = dict(affected=12340.4, displaced=1510.0, flooded=158, caution=3,
                   villages=["Kampung Melayu", "Bidara Cina"])
     values.update(impact)
     flood = Flood.objects.create(event_id=event_id, time=time, interval=6, boundary_flooded=161,
-                                 impact=flood_impact(**values))
+                                 impact=flood_document(**values))
     if published is not None:
         Flood.objects.filter(pk=flood.pk).update(published_at=published)
         flood.refresh_from_db()

@@ -267,9 +267,9 @@ def test_a_hostile_impact_is_told_as_unreadable_never_shown_as_blanks(client, ca
 
 
 @pytest.mark.parametrize("flooded_rw", [-1, "158", True, [158]])
-def test_a_pushed_summary_with_a_bad_rw_count_is_a_400(pusher, flooded_rw):
+def test_a_pushed_summary_with_a_bad_rw_count_is_a_400(pusher, document, flooded_rw):
     assert pusher.post(f"{API}flood/", {"event_id": FLOOD_ID, "time": "2017-02-21T05:00:00Z"}).status_code == 201
-    impact = json.dumps({"summary": {"affected": 10, "flooded_rw": flooded_rw}})
+    impact = json.dumps({**document, "summary": {**document["summary"], "flooded_rw": flooded_rw}})
     answer = pusher.put(f"{API}flood/{FLOOD_ID}/", {"event_id": FLOOD_ID, "impact": impact}, format="multipart")
     assert answer.status_code == 400 and "summary.flooded_rw" in json.dumps(answer.json())
 

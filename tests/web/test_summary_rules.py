@@ -16,6 +16,7 @@ from events.models import Earthquake, Flood, Subscriber, mark_published
 from events import dispatch
 from events.notify_rules import flood_skip_reason, in_box, quake_skip_reason, wants_quake
 from events.summary import flood_summary, quake_summary
+from impact_documents import flood_document, quake_document
 from servers import WEB
 
 UTC = dt_timezone.utc
@@ -24,14 +25,14 @@ START = timezone.now().replace(microsecond=0)
 
 
 def impact(alert="orange", fatalities="100 - 1,000", place="Padang", distance=91.4, direction="W") -> dict:
-    return {
-        "grid": {"max_mmi": 8.46},
-        "exposure": {"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0, "bogus": "x"},
-        "exposure_total": 168000.0,
-        "fatalities": {"range": fatalities, "alert": alert, "total": 310.0},
-        "location": {"place": place, "distance_km": distance, "direction": direction,
-                     "text": f"Located {round(distance or 0)} km {direction} of {place}"},
-    }
+    """A whole impact.json (tests/web/impact_documents.py) with this alert, range and nearest town."""
+    document = quake_document(alert, fatalities, exposure={"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0},
+                              grid={"max_mmi": 8.46},
+                              location={"place": place, "distance_km": distance, "direction": direction,
+                                        "text": f"Located {round(distance or 0)} km {direction} of {place}"})
+    document["exposure"]["bogus"] = "x"  # a key the readers do not know is ignored
+    document["fatalities"]["total"] = 310.0
+    return document
 
 
 def quake(source_type="initial", minutes_ago=30, **impact_fields) -> Earthquake:
@@ -48,15 +49,17 @@ def test_titles_read_like_usgs_in_english_and_bmkg_in_indonesian():
     assert summary.title("en") == "M 7.6 – 91 km W of Padang – ORANGE"
     assert summary.title("id") == "M 7.6 – 91 km Barat Padang – ORANYE"
     assert summary.mmi_roman == "VIII"  # 8.46 is in (7.5, 8.5]
-    assert summary.exposure == {"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0}  # the non-number is dropped
+    assert {k: v for k, v in summary.exposure.items() if v} == {"VI": 120000.0, "VII": 45000.0, "VIII": 3000.0}
+    assert "bogus" not in summary.exposure  # only the MMI classes are read
     assert summary.detail_url == "http://localhost:8000/realtime/earthquake/20091001170000/initial/"
 
 
-def test_no_nearest_place_falls_back_to_the_processors_text_and_no_level_has_no_suffix():
-    event = quake(alert=None, place="", distance=None)
-    event.impact["location"] = {"text": "Southern Sumatra"}
+def test_no_nearest_place_falls_back_to_the_events_own_description():
+    event = quake()
+    del event.impact["location"]  # the processor leaves it out when no town is near enough
+    event.location_description = "Southern Sumatra"
     summary = quake_summary(event)
-    assert summary.title("en") == "M 7.6 – Southern Sumatra"
+    assert summary.title("en") == "M 7.6 – Southern Sumatra – ORANGE"
 
 
 def test_published_is_stamped_once():
@@ -98,9 +101,8 @@ def test_thresholds_and_boxes_including_one_across_the_antimeridian():
 
 def test_flood_summary_counts_flooded_and_caution_rws_apart():
     flood = Flood.objects.create(event_id="2024010112-6-rw", time=datetime(2024, 1, 1, 5, tzinfo=UTC),
-                                 boundary_flooded=161, impact={"summary": {
-                                     "affected": 12345.6, "displaced": 2000, "flooded_rw": 158, "caution_rw": 3,
-                                     "flooded_villages": 40}})
+                                 boundary_flooded=161,
+                                 impact=flood_document(12345.6, 2000, 158, 3, [f"village {n}" for n in range(40)]))
     summary = flood_summary(flood)
     assert (summary.flooded_rw, summary.caution_rw, summary.villages) == (158, 3, 40)
     assert summary.title("en") == "Jakarta flood 2024-01-01 05:00 UTC – 158 RW flooded – 12,346 affected"
@@ -142,8 +144,7 @@ def test_only_the_push_that_stamps_a_version_publishes_it():
 
 def flood_report(event_id: str, hour: int, flooded: int, caution: int, affected: float) -> Flood:
     flood = Flood.objects.create(event_id=event_id, time=START.replace(minute=0, second=0) - timedelta(hours=hour),
-                                 impact={"summary": {"affected": affected, "flooded_rw": flooded,
-                                                     "caution_rw": caution}})
+                                 impact=flood_document(affected, 0.0, flooded, caution))
     mark_published(flood)
     return flood
 

@@ -27,6 +27,7 @@ from events import dispatch
 from events.models import Delivery, Earthquake, EarthquakeReport, Flood, FloodReport, Webhook
 from events.tasks import sweep_notifications
 from inasafe_web.celery import app
+from impact_documents import flood_document, quake_document
 from servers import WEB, free_port, web_env
 
 pytestmark = pytest.mark.django_db
@@ -98,14 +99,10 @@ def site(tmp_path):
 
 
 def impact(alert: str, fatality_range: str = "0 - 100") -> dict:
-    """The parts of the processor's impact.json the summary reads."""
-    return {
-        "grid": {"max_mmi": 5.27},
-        "exposure": {"II": 288286.14, "III": 822426.08, "IV": 536.78, "V": 0.0},
-        "exposure_total": 1111249.0,
-        "fatalities": {"total": 0.0, "range": fatality_range, "alert": alert},
-        "location": {"place": "Tomohon", "distance_km": 42.8, "direction": "W", "text": "Located 43 km W of Tomohon"},
-    }
+    """A whole impact.json (tests/web/impact_documents.py): Minahassa's exposure, this alert and range."""
+    return quake_document(alert, fatality_range, exposure={"II": 288286.14, "III": 822426.08, "IV": 536.78},
+                          location={"place": "Tomohon", "distance_km": 42.8, "direction": "W",
+                                    "text": "Located 43 km W of Tomohon"})
 
 
 def published_quake(alert: str = "green", shake_id: str = "20261129041500", reports: bool = True) -> Earthquake:
@@ -172,7 +169,7 @@ def test_the_payload_is_signed_and_says_what_the_version_is(receiver):
 def test_a_flood_payload_names_its_cap_file(receiver):
     add_webhook(receiver.url, earthquakes=False, floods=True)
     flood = Flood.objects.create(event_id="2026112905-6-rw", time=timezone.now() - timedelta(hours=1), interval=6,
-                                 impact={"summary": {"affected": 12340, "flooded_rw": 158, "caution_rw": 3}},
+                                 impact=flood_document(12340, 0, 158, 3),
                                  published_at=timezone.now())
     FloodReport.objects.create(flood=flood, language="en", impact_map=SimpleUploadedFile("map.pdf", b"%PDF-1.4"))
     published_quake()  # not for this webhook

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.ash_map import ash_map
-from events.impact_read import AshImpact, UnreadableImpact, ash_impact, read
+from events.impact_read import AshImpact, UnreadableImpact
 from events.models import Ash
 from events.page_views import DIRECTIONS, PAGE_SIZE, Report, as_dict, current_language, unreadable_page
 from events.summary import ash_summary, round_people
@@ -87,11 +87,11 @@ def ash_reports(ash: Ash, kind: str = "pdf") -> list[Report]:
 
 def ash_row(ash: Ash) -> dict:
     """What the list and the detail page's heading show of a forecast; an unreadable impact.json is marked."""
-    summary = ash_summary(ash)
-    try:
-        impact, unreadable = read(ash_impact, ash.impact, f"ash {ash.ash_id}"), ""
+    try:  # events.summary reads impact.json strictly (and logs an unreadable one once)
+        summary, unreadable = ash_summary(ash), ""
     except UnreadableImpact as error:
-        impact, unreadable = None, str(error)
+        summary, unreadable = ash_summary(ash, with_impact=False), str(error)
+    impact = summary.impact
     return {
         "event": ash,
         "summary": summary,

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.ash_ids import VOLCANO_NAME_PATTERN, AshKeyError, ash_id_for, ash_offset, url_time, zone_string
+from events.impact_read import ash_impact
 from events.models import ASH_ALERT_LEVELS, Ash, AshReport, Volcano
 from events.serializers import (CanonicalFilesMixin, FiniteFloatField, ImpactField, ReportLanguageMixin, api_url,
                                 check_language, file_url)
@@ -79,7 +80,7 @@ class AshSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     forecast_duration = serializers.IntegerField(min_value=1, max_value=7, required=False, help_text="days")
     hazard_file = serializers.FileField(required=False, allow_null=True, validators=[tiff_file])
     reports = AshReportBriefSerializer(many=True, read_only=True)
-    impact = ImpactField(required=False, allow_null=True)
+    impact = ImpactField(required=False, allow_null=True, reader=ash_impact)
 
     class Meta:
         model = Ash

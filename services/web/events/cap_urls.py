@@ -1,7 +1,9 @@
 """CAP 1.2 alerts under /realtime/cap/ and their Atom index /realtime/feeds/cap.atom (the Alert Hub layout).
 
 An identifier in a URL is matched against the ids' own patterns (events.ids, realtime.ids) and then checked
-again, calendar included, before any query: a bad or unpublished one is a 404, never a file path.
+again, calendar included, before any query: a bad or unpublished one is a 404, never a file path. A version whose
+impact.json cannot be read has no entry in the index, and its file is a 500 naming the key (events.summary logs
+it as one ERROR line): an alert hub must never relay a CAP file with the alert level or the people left out.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone as dt_timezone
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.urls import path, re_path, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
@@ -28,7 +30,7 @@ from events.ids import (
     shake_id_problem,
 )
 from events.models import Ash, Earthquake, Flood
-from events.summary import absolute, ash_summary, flood_summary, quake_summary
+from events.summary import UnreadableImpact, absolute, ash_summary, flood_summary, quake_summary, readable
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_MIME = "application/atom+xml; charset=utf-8"
@@ -80,9 +82,20 @@ def _conditional(request: HttpRequest, etag: str, last_modified: datetime | None
 def cap_file(request: HttpRequest, identifier: str) -> HttpResponse:
     """One CAP file. Its ETag is its own bytes' hash: a replaced PDF changes the digest, hence the file."""
     row = published_version(identifier)
-    body = quake_cap(row) if isinstance(row, Earthquake) else flood_cap(row) if isinstance(row, Flood) else ash_cap(row)
+    try:
+        body = quake_cap(row) if isinstance(row, Earthquake) else flood_cap(row) if isinstance(row, Flood) \
+            else ash_cap(row)
+    except UnreadableImpact as error:  # logged once by events.summary; a CAP file is never sent with blanks
+        return HttpResponseServerError(f"{identifier}: this version's impact summary cannot be read: {error}\n",
+                                       content_type="text/plain; charset=utf-8")
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     return _conditional(request, etag, None, lambda: HttpResponse(body, content_type=CAP_MIME))
+
+
+def summarise(row: Earthquake | Flood | Ash):
+    """The row's summary, whichever hazard it is (raises UnreadableImpact as events.summary does)."""
+    return quake_summary(row) if isinstance(row, Earthquake) else flood_summary(row) if isinstance(row, Flood) \
+        else ash_summary(row)
 
 
 def _atom(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -104,16 +117,13 @@ def cap_index_xml(rows: list[Earthquake | Flood | Ash], language: str, self_url:
     _atom(feed, "updated", _rfc3339(updated or datetime(1970, 1, 1, tzinfo=dt_timezone.utc)))
     _atom(_atom(feed, "author"), "name", "InaSAFE Realtime")
     _atom(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    for row in rows:
+    for row, summary in readable(rows, summarise):  # an unreadable impact.json: no entry (logged once)
         if isinstance(row, Earthquake):
-            summary, identifier = quake_summary(row), quake_identifier(row)
-            page = summary.detail_url
+            identifier, page = quake_identifier(row), summary.detail_url
         elif isinstance(row, Flood):
-            summary, identifier = flood_summary(row), flood_identifier(row)
-            page = flood_page(row)
+            identifier, page = flood_identifier(row), flood_page(row)
         else:
-            summary, identifier = ash_summary(row), ash_identifier(row)
-            page = ash_page(row)
+            identifier, page = ash_identifier(row), ash_page(row)
         url = cap_url(identifier)
         entry = _atom(feed, "entry")
         _atom(entry, "id", url)

@@ -7,6 +7,10 @@ Delivery keep it to one message per recipient and version however often planning
 
 Channels (events.notify_email, events.webhooks) implement `send(delivery) -> Outcome`; this module owns
 the retry bookkeeping so both channels retry, give up and log the same way.
+
+A version whose impact.json cannot be read (events.summary raises UnreadableImpact, logged as one ERROR line
+naming the event and the key) is planned for nobody: who wants it depends on the alert level it lacks. A
+Delivery planned before its impact became unreadable is given up by its channel with that reason on the row.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.utils import timezone
 
 from events.models import Delivery, Earthquake, Flood, Subscriber, Webhook
 from events.notify_rules import flood_skip_reason, quake_skip_reason, wants_flood, wants_quake
-from events.summary import flood_summary, quake_summary
+from events.summary import UnreadableImpact, flood_summary, quake_summary
 
 logger = logging.getLogger(__name__)
 MAX_CRASHES = 6  # a delivery whose channel keeps raising is given up after this many attempts
@@ -48,15 +52,18 @@ def plan(kind: str, pk: int) -> list[int]:
     """Create the pending Delivery rows this version calls for; returns the ids created now."""
     if kind == "earthquake":
         event = Earthquake.objects.prefetch_related("reports").filter(pk=pk).first()
-        summary = quake_summary(event) if event else None
-        skip, wants, target = (quake_skip_reason, wants_quake, "earthquake")
+        summarise, skip, wants, target = (quake_summary, quake_skip_reason, wants_quake, "earthquake")
     else:
         event = Flood.objects.prefetch_related("reports").filter(pk=pk).first()
-        summary = flood_summary(event) if event else None
-        skip, wants, target = (flood_skip_reason, wants_flood, "flood")
-    if summary is None:
+        summarise, skip, wants, target = (flood_summary, flood_skip_reason, wants_flood, "flood")
+    if event is None:
         return []
-    if reason := skip(summary):
+    try:
+        summary = summarise(event)
+        reason = skip(summary)  # may read the version before it too
+    except UnreadableImpact:  # logged once by events.summary, naming the event and the key
+        return []  # who wants it depends on the alert it lacks: nobody is told rather than told blanks
+    if reason:
         logger.info("%s %s: no notifications (%s)", kind, event, reason)
         return []
     planned = Delivery.objects.filter(**{target: event})

@@ -2,8 +2,10 @@
 
 One entry per published version (an initial and a corrected ShakeMap are two entries), newest origin time
 first. Titles and text come from events.summary, so a feed says what the CAP file, the email and the
-webhook say. `?lang=id` gives Indonesian. Filters and conditional GET: events.feed_http
-(`?min_alert=` and `?min_magnitude=` apply to earthquakes only; floods and ash take `?days=`).
+webhook say. A version whose impact.json cannot be read is left out (events.summary logs it as one ERROR line
+naming the event and the key): a reader sees the other events, never one told with a blank alert.
+`?lang=id` gives Indonesian. Filters and conditional GET: events.feed_http (`?min_alert=` and
+`?min_magnitude=` apply to earthquakes only; floods and ash take `?days=`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from events.local_time import local, zone_at
 from events.models import Ash, Earthquake, Flood
 from events.page_views import ALERTS, SOURCE_TYPES, people
 from events.summary import (ASH_CLASS_KEYS, ROMAN, AshSummary, Document, FloodSummary, QuakeSummary, absolute,
-                            ash_summary, flood_summary, grouped, quake_summary, round_people)
+                            ash_summary, flood_summary, grouped, quake_summary, readable, round_people)
 
 GEOJSON_TYPE = "application/geo+json"
 
@@ -177,8 +179,7 @@ def earthquakes_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
             feed = _feed(request, params, gettext("InaSAFE Realtime earthquakes"),
                          gettext("Estimated impact of earthquakes in Indonesia, one entry per ShakeMap version"),
                          reverse("earthquake-list"), updated, earthquakes=True)
-            for row in rows:
-                summary = quake_summary(row)
+            for row, summary in readable(rows, quake_summary):
                 feed.add_item(
                     title=summary.title(params.language), link=summary.detail_url, description=None,
                     summary_text=quake_text(summary, params.language),
@@ -198,8 +199,7 @@ def floods_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
             feed = _feed(request, params, gettext("InaSAFE Realtime floods"),
                          gettext("Jakarta flood impact reports per RW"), reverse("flood-list"), updated,
                          earthquakes=False)
-            for row in rows:
-                summary = flood_summary(row)
+            for row, summary in readable(rows, flood_summary):
                 feed.add_item(
                     title=summary.title(params.language), link=absolute(reverse("flood-detail", kwargs={"event_id": row.event_id})), description=None,
                     summary_text=flood_text(summary, params.language),
@@ -219,8 +219,7 @@ def ashes_atom(request: HttpRequest, params: FeedParams) -> HttpResponse:
             feed = _feed(request, params, gettext("InaSAFE Realtime volcanic ash"),
                          gettext("Ash-fall forecasts after volcanic eruptions in Indonesia, one entry per forecast"),
                          reverse("ash-list"), updated, earthquakes=False)
-            for row in rows:
-                summary = ash_summary(row)
+            for row, summary in readable(rows, ash_summary):
                 feed.add_item(
                     title=summary.title(params.language), link=summary.detail_url, description=None,
                     summary_text=ash_text(summary, params.language),
@@ -244,9 +243,8 @@ def _tz_minutes(row: Earthquake) -> int:
     return round(offset.total_seconds() / 60)
 
 
-def quake_feature(row: Earthquake, language: str) -> dict:
+def quake_feature(row: Earthquake, summary: QuakeSummary, language: str) -> dict:
     """One USGS summary Feature; ours added: source_type, fatalities_range, population_exposed by MMI class."""
-    summary = quake_summary(row)
     return {
         "type": "Feature",
         "id": f"{row.shake_id}-{row.source_type}",
@@ -278,7 +276,8 @@ def quake_feature(row: Earthquake, language: str) -> dict:
 def earthquakes_geojson(request: HttpRequest, params: FeedParams) -> HttpResponse:
     def render(rows: list[Earthquake], updated: datetime | None) -> HttpResponse:
         with translation.override(params.language):
-            features = [quake_feature(row, params.language) for row in rows]
+            features = [quake_feature(row, summary, params.language)
+                        for row, summary in readable(rows, quake_summary)]
             title = f"{gettext('InaSAFE Realtime earthquakes')}, {_window(params, True)}"
         collection = {
             "type": "FeatureCollection",

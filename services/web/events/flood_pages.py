@@ -75,7 +75,7 @@ def read_flood(flood: Flood) -> tuple[FloodImpact | None, str]:
 
 def flood_row(flood: Flood, impact: FloodImpact | None, unreadable: str = "") -> dict:
     """What the list and the detail page's heading show of a flood (the snapshot's count before the impact)."""
-    flooded, caution = rw_counts(flood)
+    flooded, caution = rw_counts(flood, impact) if not unreadable else (None, None)
     return {
         "event": flood,
         "affected": people(impact.affected) if impact else None if unreadable else flood.total_affected,

@@ -21,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.ids import flood_id_problem
+from events.impact_read import UnreadableImpact, flood_impact
 from events.models import Flood, FloodReport
 from events.serializers import (CanonicalFilesMixin, ImpactField, ReportLanguageMixin, api_url, check_language,
                                 file_url)
@@ -65,7 +66,7 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     impact_layer = serializers.FileField(required=False, allow_null=True, validators=[layer_file])
     reports = FloodReportBriefSerializer(many=True, read_only=True)
     flood_data_download_url = serializers.SerializerMethodField()
-    impact = ImpactField(required=False, allow_null=True)
+    impact = ImpactField(required=False, allow_null=True, reader=flood_impact)
 
     class Meta:
         model = Flood
@@ -87,7 +88,10 @@ class FloodSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
 
     def to_representation(self, flood):
         data = super().to_representation(flood)
-        data["boundary_flooded"] = rw_counts(flood)[0] or 0  # a row stored with the legacy count says 158 too
+        try:
+            data["boundary_flooded"] = rw_counts(flood)[0] or 0  # a row stored with the legacy count says 158 too
+        except UnreadableImpact:  # stored before the push was checked (logged once): its column, with `impact` raw
+            data["boundary_flooded"] = flood.boundary_flooded
         return data
 
     def validate(self, attrs):

@@ -157,6 +157,7 @@ class QuakeImpact:
     places: list[QuakePlace]
     location: QuakeLocation | None
     generated_at: str | None
+    fatalities_total: float = 0.0  # the model's unrounded estimate (feeds, webhooks)
 
 
 def quake_impact(impact: Any) -> QuakeImpact | None:
@@ -181,6 +182,7 @@ def quake_impact(impact: Any) -> QuakeImpact | None:
                                location.text("direction", choices=COMPASS))
         if location else None,
         generated_at=root.text("generated_at", optional=True),
+        fatalities_total=fatalities.number("total"),
     )
 
 

@@ -2,7 +2,9 @@
 
 The message is written in the subscriber's language and carries the RFC 8058 one-click unsubscribe headers.
 SMTP failures become an Outcome: an outage or a 4xx is retried on a widening schedule, a 5xx refusal of the
-recipient or the message is final (sending the same message again cannot succeed).
+recipient or the message is final (sending the same message again cannot succeed). So is a version whose
+impact.json cannot be read: no mail with a blank alert or fatality range goes out; the Delivery is given up with
+the key named (the duty officer sees it in the admin's delivery log, the ERROR line in the web log).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from events.dispatch import Outcome
 from events.models import Delivery, Subscriber
 from events.notify_rules import JAKARTA
 from events.page_views import EXPOSURE_CLASSES, people
-from events.summary import FloodSummary, QuakeSummary, absolute, flood_summary, quake_summary
+from events.summary import FloodSummary, QuakeSummary, UnreadableImpact, absolute, flood_summary, quake_summary
 from events.templatetags.event_times import local_time, utc_time
 
 logger = logging.getLogger(__name__)
@@ -160,7 +162,10 @@ def send(delivery: Delivery) -> Outcome:
     """One attempt to mail this delivery; the Outcome says whether and when to try again."""
     if not delivery.subscriber.active:  # unsubscribed while the message waited for a retry
         return Outcome(sent=False, error="the subscriber unsubscribed before it was sent")
-    message = alert_message(delivery)
+    try:
+        message = alert_message(delivery)
+    except UnreadableImpact as error:  # logged once by events.summary; final: the same document cannot be read later
+        return Outcome(sent=False, error=f"not sent: the version's impact summary cannot be read: {error}")
     message_id = message.extra_headers["Message-ID"]
     try:
         message.send(fail_silently=False)

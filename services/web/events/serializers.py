@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +20,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from events.ids import shake_id_problem
+from events.impact_read import UnreadableImpact, quake_impact
 from events.models import Earthquake, EarthquakeReport
 from events.uploads import check_json_depth, grid_file, layer_file, loads_json, pdf_file, png_file
 from realtime.ids import SOURCE_TYPES
@@ -49,7 +51,16 @@ class FiniteFloatField(serializers.FloatField):
 
 
 class ImpactField(serializers.JSONField):
-    """The processor's impact.json body: a JSON object, stored as is (no NaN, which JSON cannot hold)."""
+    """The processor's impact.json body: a JSON object, stored as is (no NaN, which JSON cannot hold).
+
+    `reader` is the hazard's events.impact_read reader, the one the pages, feeds, CAP and notifications read the
+    stored document with: a document it cannot read (a key renamed or mistyped by a processor the web app does
+    not match) is refused with a 400 naming the key, at push time, instead of being stored and failing on every
+    page. No impact yet ({} or null, a record pushed before its analysis) is taken, as the reader takes it."""
+
+    def __init__(self, *args, reader: Callable[[Any], Any] | None = None, **kwargs):
+        self.reader = reader
+        super().__init__(*args, **kwargs)
 
     def to_internal_value(self, data):
         is_text = getattr(data, "is_json_string", False)  # multipart sends it as text; DRF marks it
@@ -61,6 +72,11 @@ class ImpactField(serializers.JSONField):
             json.dumps(value, allow_nan=False)
         except ValueError:
             raise serializers.ValidationError("impact holds NaN or Infinity, which is not JSON") from None
+        if self.reader is not None:
+            try:
+                self.reader(value)
+            except UnreadableImpact as error:
+                raise serializers.ValidationError(f"{error}: this web app cannot read the document") from None
         return value
 
 
@@ -192,7 +208,7 @@ class EarthquakeSerializer(CanonicalFilesMixin, serializers.ModelSerializer):
     mmi_layer_download_url = serializers.SerializerMethodField()
     grid_xml_filename = serializers.SerializerMethodField()
     mmi_layer_filename = serializers.SerializerMethodField()
-    impact = ImpactField(required=False, allow_null=True)
+    impact = ImpactField(required=False, allow_null=True, reader=quake_impact)
 
     class Meta:
         model = Earthquake

@@ -1,9 +1,12 @@
 """One event version told in a line: what feeds, CAP files, emails and webhooks all say about it.
 
 Every outward channel reads the version through `quake_summary` / `flood_summary` / `ash_summary`, so the Atom
-title, the
-CAP headline, the email subject and the webhook payload cannot disagree. Values come from the row and the
-processor's impact.json; anything missing is None, never a guess.
+title, the CAP headline, the email subject and the webhook payload cannot disagree. The impact values come from
+the processor's impact.json read strictly by events.impact_read (the pages' reader, one key list): a document
+lacking a key a channel tells raises UnreadableImpact naming it, logged as one ERROR line with the event, and
+the channel leaves the version out (feeds, CAP index), answers 500 (a CAP file) or records the reason on the
+Delivery (email, webhook) - never a blank alert, range or count. No impact yet (null or {}) gives None values:
+such a version is not published, so no channel tells it. Keys impact_read keeps optional stay optional here.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Callable, Iterator
 
 from django.conf import settings
 from django.urls import reverse
 
+from events.impact_read import AshImpact, FloodImpact, UnreadableImpact, ash_impact, flood_impact, quake_impact, read
 from events.models import ALERT_LEVELS, ASH_ALERT_LEVELS, Ash, Earthquake, Flood
 
 # USGS writes "91 km W of Padang"; BMKG writes "64 km BaratDaya KAUR-BENGKULU". Indonesian readers get
@@ -134,7 +139,7 @@ class QuakeSummary:
     place: str | None
     distance_km: float | None
     direction: str | None
-    location_text: str  # the processor's own sentence, the fallback
+    location_text: str  # the row's location_description: the fallback when no town is near
     detail_url: str
     documents: list[Document] = field(default_factory=list)
 
@@ -171,12 +176,15 @@ class QuakeSummary:
         return next((d for d in pdfs if d.language == language), pdfs[0] if pdfs else None)
 
 
+def quake_name(event: Earthquake) -> str:
+    """How the log names a version: 'earthquake 20180220163351/initial' (as the pages do)."""
+    return f"earthquake {event.shake_id}/{event.source_type}"
+
+
 def quake_summary(event: Earthquake) -> QuakeSummary:
-    impact = _dict(event.impact)
-    fatalities = _dict(impact.get("fatalities"))
-    location = _dict(impact.get("location"))
-    exposure = {k: v for k, v in _dict(impact.get("exposure")).items() if _number(v) is not None}
-    alert = fatalities.get("alert") if fatalities.get("alert") in ALERT_LEVELS else None
+    """The version's summary; raises UnreadableImpact (logged once) when its impact.json lacks a key told."""
+    impact = read(quake_impact, event.impact, quake_name(event))
+    location = impact.location if impact else None
     documents = _report_documents(event.reports.all(), QUAKE_REPORT_FILES)
     if grid := _document("", "grid", event.shake_grid, "application/xml"):
         documents.append(grid)
@@ -190,20 +198,30 @@ def quake_summary(event: Earthquake) -> QuakeSummary:
         longitude=event.longitude,
         time=event.time,
         published_at=event.published_at,
-        alert=alert,
-        max_mmi=_number(_dict(impact.get("grid")).get("max_mmi")),
-        fatalities_range=str(fatalities["range"]) if fatalities.get("range") not in (None, "") else None,
-        fatalities_total=_number(fatalities.get("total")),
-        exposure=exposure,
-        exposure_total=_number(impact.get("exposure_total")),
-        place=clean(location["place"]) if location.get("place") else None,
-        distance_km=_number(location.get("distance_km")),
-        direction=location.get("direction") if location.get("direction") in DIRECTION_WORDS_ID else None,
-        location_text=clean(location.get("text") or event.location_description or ""),
+        alert=impact.alert if impact else None,
+        max_mmi=impact.max_mmi if impact else None,
+        fatalities_range=impact.fatalities_range if impact else None,
+        fatalities_total=impact.fatalities_total if impact else None,
+        exposure=dict(impact.exposure) if impact else {},
+        exposure_total=impact.exposure_total if impact else None,
+        place=clean(location.place) if location else None,
+        distance_km=location.distance_km if location else None,
+        direction=location.direction if location else None,
+        location_text=clean(event.location_description or ""),
         detail_url=absolute(reverse("earthquake-detail", kwargs={"shake_id": event.shake_id,
                                                                  "source_type": event.source_type})),
         documents=documents,
     )
+
+
+def readable(rows, summarise: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
+    """(row, summary) for each row whose impact.json can be read; the others are left out of a feed or index
+    (read() has logged each one as an ERROR line naming the event and the key), never told with blanks."""
+    for row in rows:
+        try:
+            yield row, summarise(row)
+        except UnreadableImpact:
+            continue
 
 
 def earlier_versions(event: Earthquake) -> list[Earthquake]:
@@ -244,46 +262,48 @@ class FloodSummary:
 
 
 def _count(value) -> int | None:
-    """A whole non-negative count from impact.json, else None (a bool or -3 is no count)."""
+    """A whole non-negative count from the row or the processor's event block, else None (a bool or -3 is none)."""
     if isinstance(value, bool):
         return None
     number = _number(value)
     return int(number) if number is not None and number >= 0 else None
 
 
-def rw_counts(flood: Flood) -> tuple[int | None, int | None]:
+def read_flood(flood: Flood) -> FloodImpact | None:
+    """The flood's impact.json read strictly (None before it arrives); UnreadableImpact is logged once."""
+    return read(flood_impact, flood.impact, f"flood {flood.event_id}")
+
+
+def rw_counts(flood: Flood, impact: FloodImpact | None = None) -> tuple[int | None, int | None]:
     """(flooded RWs, RWs to watch) as the report gives them: "158 flooded + 3 to watch (use caution)".
 
-    The impact summary decides; before it arrives, the count read from the snapshot (boundary_flooded, RWs at
-    flood state 2 or more) stands in for the flooded ones. Pages, feeds and the API's boundary_flooded all
-    read it here, so no channel says 161 where the report says 158 + 3.
+    The impact summary decides (pass it when read already; it is read here otherwise, and an unreadable one
+    raises); before it arrives, the count read from the snapshot (boundary_flooded, RWs at flood state 2 or more)
+    stands in for the flooded ones. Pages, feeds and the API's boundary_flooded all read it here, so no channel
+    says 161 where the report says 158 + 3.
     """
-    summary = _dict(_dict(flood.impact).get("summary"))
-    flooded = _count(summary.get("flooded_rw"))
-    if flooded is None:
-        flooded = flood.boundary_flooded or None
-    return flooded, _count(summary.get("caution_rw"))
+    impact = impact or read_flood(flood)
+    if impact is None:
+        return flood.boundary_flooded or None, None
+    return impact.flooded_rw, impact.caution_rw
 
 
 def flood_summary(flood: Flood) -> FloodSummary:
-    impact = _dict(flood.impact)
-    summary = _dict(impact.get("summary"))
-    documents = _report_documents(flood.reports.all(), FLOOD_REPORT_FILES)
-    flooded, caution = rw_counts(flood)
-    villages = impact.get("villages")
+    """The report's summary; raises UnreadableImpact (logged once) when its impact.json lacks a key told."""
+    impact = read_flood(flood)
+    flooded, caution = rw_counts(flood, impact)
     return FloodSummary(
         event=flood,
         event_id=flood.event_id,
         time=flood.time,
         published_at=flood.published_at,
         interval_hours=flood.interval,
-        affected=_number(summary.get("affected")),
-        displaced=_number(summary.get("displaced")),
+        affected=impact.affected if impact else None,
+        displaced=impact.displaced if impact else None,
         flooded_rw=flooded,
         caution_rw=caution,
-        villages=int(v) if (v := _number(summary.get("flooded_villages"))) is not None
-        else (len(villages) if isinstance(villages, list) else None),
-        documents=documents,
+        villages=impact.flooded_villages if impact else None,
+        documents=_report_documents(flood.reports.all(), FLOOD_REPORT_FILES),
     )
 
 
@@ -374,6 +394,7 @@ class AshSummary:
     airports: list[AshPlace]
     detail_url: str
     documents: list[Document] = field(default_factory=list)
+    impact: AshImpact | None = None  # the strict reading, for the pages (None before the impact arrives)
 
     @property
     def worst_class(self) -> str | None:
@@ -408,9 +429,16 @@ def _non_negative(value) -> float | None:
     return number if number is not None and number >= 0 else None
 
 
-def ash_summary(ash: Ash) -> AshSummary:
-    impact = _dict(ash.impact)
-    volcano, event, summary = _dict(impact.get("volcano")), _dict(impact.get("event")), _dict(impact.get("summary"))
+def ash_summary(ash: Ash, with_impact: bool = True) -> AshSummary:
+    """The forecast's summary; raises UnreadableImpact (logged once) when its impact.json lacks a key told.
+
+    People, classes and places are impact_read's (places are listed from the document it has checked); the
+    volcano's position, region, heights and duration may come from the upload's row, which names them too.
+    with_impact=False: the row's values only, what a page can still head a forecast with when impact.json
+    cannot be read."""
+    strict = read(ash_impact, ash.impact, f"ash {ash.ash_id}") if with_impact else None
+    impact = _dict(ash.impact) if with_impact else {}
+    volcano, event = _dict(impact.get("volcano")), _dict(impact.get("event"))
     known = ash.volcano  # the Volcano row, when the upload named one
     latitude = _number(volcano.get("latitude"))
     longitude = _number(volcano.get("longitude"))
@@ -428,11 +456,6 @@ def ash_summary(ash: Ash) -> AshSummary:
     alert = ash.alert_level if ash.alert_level in ASH_ALERT_LEVELS else alert
     duration = _count(event.get("forecast_duration_days"))
     duration = duration if duration is not None and 1 <= duration <= MAX_FORECAST_DAYS else None
-    exposure = {key: value for key in ASH_CLASS_KEYS
-                if (value := _non_negative(_dict(impact.get("exposure")).get(key))) is not None}
-    affected = _non_negative(summary.get("affected"))
-    if affected is None and exposure:
-        affected = sum(exposure.values())
     return AshSummary(
         event=ash,
         ash_id=ash.ash_id,
@@ -446,12 +469,13 @@ def ash_summary(ash: Ash) -> AshSummary:
         eruption_height_m=eruption,
         column_height_asl_m=column,
         forecast_duration_days=duration if duration is not None else ash.forecast_duration,
-        exposure=exposure,
-        affected=affected,
-        displaced=_non_negative(summary.get("displaced")),
+        exposure=dict(strict.exposure) if strict else {},
+        affected=strict.affected if strict else None,
+        displaced=strict.displaced if strict else None,
         max_thickness_cm=_non_negative(impact.get("max_thickness_cm")),
         places=_ash_places(impact.get("places"), "place"),
         airports=_ash_places(impact.get("airports"), "airport"),
         detail_url=absolute(reverse("ash-detail", kwargs={"ash_id": ash.ash_id})),
         documents=_report_documents(ash.reports.all(), ASH_REPORT_FILES),
+        impact=strict,
     )

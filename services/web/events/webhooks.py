@@ -4,7 +4,8 @@ The body of a Delivery is the same on every attempt (its `timestamp` is when the
 when it is sent) and so is its `webhook-id`, so a receiver can dedupe retries; only `webhook-timestamp` and
 the signature are fresh each time. Redirects are not followed (3xx is a failure), 410 Gone turns the webhook
 off, 429/502/504 wait as long as Retry-After asks. The secret and the URL's path never reach a log or the
-delivery log: errors name the host only.
+delivery log: errors name the host only. A version whose impact.json cannot be read is not sent (the payload
+would carry a null alert and counts): the Delivery is given up naming the key.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from events.dispatch import Outcome
 from events.models import Delivery
-from events.summary import FloodSummary, QuakeSummary, absolute, flood_summary, quake_summary
+from events.summary import FloodSummary, QuakeSummary, UnreadableImpact, absolute, flood_summary, quake_summary
 
 SECRET_PREFIX = "whsec_"
 MIN_SECRET_BYTES = 24  # the spec: 24 to 64 bytes of randomness
@@ -210,7 +211,11 @@ def send(delivery: Delivery) -> Outcome:
     if webhook is None or not webhook.active:
         return Outcome(sent=False, error="webhook is turned off")
     ident = message_id(delivery)
-    body = payload(delivery)
+    try:
+        body = payload(delivery)
+    except UnreadableImpact as error:  # logged once by events.summary; a receiver never gets null alert or counts
+        return Outcome(sent=False, error=f"not sent: the version's impact summary cannot be read: {error}",
+                       message_id=ident)
     timestamp = int(time.time())
     try:
         signature = sign(webhook.secret, ident, timestamp, body)
