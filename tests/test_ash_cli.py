@@ -75,6 +75,6 @@ def test_process_into_a_file_is_one_line_naming_the_raster(fixtures, demo_data, 
                      "2017-02-21T19:04:00+07:00", "--eruption-height", "3000", "--alert-level", "siaga",
                      "--forecast-duration", "3", "--analysis-data", str(demo_data), "--output", str(not_a_folder),
                      env={**WIDE, "INASAFE_LOCALE": "en"})
-    assert one_error_line(result, 1) == f"error: {MERAPI_RASTER}: FileExistsError: File exists"
+    assert one_error_line(result, 1) == f"error: {MERAPI_RASTER}: FileExistsError: File exists: {not_a_folder}"
     assert not_a_folder.read_text() == "x"
     assert not list(tmp_path.glob("**/impact.json"))

@@ -29,6 +29,8 @@ def unexpected(subject: Path | str, exc: Exception) -> NoReturn:
     if os.environ.get("REALTIME_DEBUG"):
         raise exc
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) != str(subject):
+        detail = f"{detail}: {exc.filename}"  # which path: the subject may be the input, the fault its output
     err_console.print("[bold red]error:[/]", escape(f"{subject}: {type(exc).__name__}: {detail}"), highlight=False)
     raise typer.Exit(code=1)
 
