@@ -112,15 +112,17 @@ def test_a_body_that_drips_forever_is_cut_at_the_deadline(serve, monkeypatch):
 
     def drip(conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
-        while not stop.wait(0.1):  # a chunk well within the read timeout, for ever
+        while not stop.wait(0.1):  # a chunk every 0.1 s, well within the 2 s read timeout, for ever
             conn.sendall(b" " * flood_sources.CHUNK_BYTES)
 
     server = serve(drip)
     try:
-        message = fetch_error(server.url(), timeout=0.5)
+        # A read timeout of 2 s (20 drips) so that a stalled server thread on a loaded runner is still no read
+        # timeout; the deadline is 2 x 2 s.
+        message = fetch_error(server.url(), timeout=2)
     finally:
         stop.set()
-    assert message.startswith(f"http://127.0.0.1:{server.port}/floods: body took longer than 1 s to arrive (")
+    assert message.startswith(f"http://127.0.0.1:{server.port}/floods: body took longer than 4 s to arrive (")
     assert "bytes so far" in message
 
 
