@@ -18,6 +18,7 @@ from hostile_floods import VALID_FLOOD_ID, feature, valid_collection
 from real_products import FLOOD_ID
 from realtime.earthquake.scenario import write_scenario
 from realtime.runtime.ledger import EventKey, ledger_at
+from realtime.runtime.jobs import BadInput
 from realtime.runtime.shake_job import handle_shake
 from realtime.settings import Settings
 
@@ -203,3 +204,25 @@ def test_flood_process_with_only_use_caution_areas_reports_no_impact(flood_env, 
     kept = tmp_path / "floodmaps" / VALID_FLOOD_ID / "flood_data.json"
     assert kept.read_bytes() == snapshot.read_bytes()  # kept, as the old processor kept every snapshot
     assert not (tmp_path / "extracted").exists()  # no report, no products
+
+
+def test_a_refusal_before_the_grid_is_settled_when_the_grid_comes(demo_data, tmp_path):
+    """A reprocess typed before the grid arrived is a failure without a version; once a grid of that event is read,
+    that row is superseded, so `status --failed` shows only failures that hold."""
+    env = worker_env(tmp_path, demo_data)
+    settings = Settings(**{name: value for name, value in env.items() if name != "COLUMNS"})
+    origin = datetime(2024, 1, 1, 0, 9, tzinfo=timezone.utc)
+    shake_id = "20240101070900"  # BMKG's shake ids are on WIB (UTC+7)
+    with pytest.raises(BadInput, match="no such grid file"):
+        handle_shake(settings, shake_id, None, "initial", force=True)
+    ledger = ledger_at(settings.state_dir)
+    unversioned = EventKey("earthquake", shake_id, "initial", "")
+    assert ledger.get(unversioned)["state"] == "failed"
+    assert shake_id in run_cli("status", "--failed", env=env).stdout
+    grid = write_scenario(settings.shakemaps_dir, 5.5, 10.0, -7.9, 110.4, origin, "Scenario", spacing=0.05,
+                          half_width=1.0)
+    assert grid.parent.name == shake_id
+    assert handle_shake(settings, shake_id, None, "initial").status == "done"
+    row = ledger.get(unversioned)
+    assert row["state"] == "superseded" and "a grid for this event was read later" in row["error"], row
+    assert shake_id not in run_cli("status", "--failed", env=env).stdout

@@ -21,7 +21,7 @@ from realtime.ids import FloodIdError, flood_id_for, parse_flood_id
 from realtime.pipeline.flood import FloodResult, process_flood
 from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
-                                   ledger_for)
+                                   ledger_for, settle_unversioned)
 from realtime.runtime.ledger import EventKey
 from realtime.runtime.shared import ADOPTED_NOTE
 from realtime.settings import Settings
@@ -76,15 +76,6 @@ def resolve_flood_file(settings: Settings, filename: str) -> Path:
     return path
 
 
-def settle_fetch_failure(ledger, flood_id: str, sha256: str) -> None:
-    """A fetch that failed earlier for this flood is no longer a failure once the source has answered: the row
-    recorded without a version is marked superseded, so `realtime status --failed` does not show a stale failure."""
-    unversioned = EventKey("flood", flood_id, "", "")
-    if ledger.get(unversioned) is not None:
-        ledger.set_state(unversioned, "superseded", unless=("superseded",),
-                         error=f"the flood source answered on a later attempt (snapshot {sha256[:12]})")
-
-
 def handle_flood(settings: Settings, flood_id: str | None, data_source: str, data_source_args: dict | None) -> Outcome:
     """Fetch or read one flood snapshot, keep it, analyse it and queue its push; every failure is in the ledger."""
     args = dict(data_source_args or {})
@@ -104,7 +95,7 @@ def handle_flood(settings: Settings, flood_id: str | None, data_source: str, dat
         key = EventKey("flood", flood_id, "", "")
         return failed(ledger, key, describe_unexpected(exc, file or kind), True, ledger.start_attempt(key), settings)
     key = EventKey("flood", flood_id, "", hashlib.sha256(raw).hexdigest())
-    settle_fetch_failure(ledger, flood_id, key.sha256)
+    settle_unversioned(ledger, key, "the flood source answered on a later attempt")
     folder = settings.flood_extract_dir / flood_id
     if processed_input_sha256(folder) == key.sha256:  # the products on the shared volume say so
         ledger.set_state(key, "done", unless=("done", "pushed"))

@@ -78,3 +78,11 @@ def finished(ledger: Ledger, key: EventKey, folder: Path | None, no_impact: str 
     ledger.set_state(key, "done")
     ledger.enqueue_push(key, str(folder))
     return Outcome("done", key, str(folder))
+
+
+def settle_unversioned(ledger: Ledger, key: EventKey, note: str) -> None:
+    """A refusal recorded before any input was read (no version: a grid file missing, PetaBencana down) is over once a
+    version of the same event is read: mark it superseded, so `realtime status --failed` shows only failures that hold."""
+    unversioned = EventKey(key.kind, key.event_id, key.source_type, "")
+    if key.sha256 and ledger.get(unversioned) is not None:
+        ledger.set_state(unversioned, "superseded", unless=("superseded",), error=f"{note} (version {key.sha256[:12]})")

@@ -23,7 +23,7 @@ from realtime.ids import GRID_LOCATIONS, is_shake_id
 from realtime.pipeline.shake import GridSuperseded, ProcessResult, process_shake
 from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
-                                   ledger_for)
+                                   ledger_for, settle_unversioned)
 from realtime.runtime.ledger import FINISHED, EventKey, Ledger
 from realtime.runtime.shared import clear_refusal, record_refusal, verdict
 from realtime.settings import Settings
@@ -115,6 +115,7 @@ def handle_shake(settings: Settings, event_id: str | None, grid_file: str | None
         key = EventKey("earthquake", event_id, source_type, "")
         return failed(ledger, key, str(exc), False, ledger.start_attempt(key, path=str(grid_path)), settings)
     key = EventKey("earthquake", event_id, source_type, hashlib.sha256(data).hexdigest())
+    settle_unversioned(ledger, key, "a grid for this event was read later")
     folder = extract_dir / event_id
     settled = None if force else verdict(extract_dir, key)
     if settled:
