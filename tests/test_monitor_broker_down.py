@@ -23,7 +23,7 @@ SHAKE_ID = "20180220163351"
 def health(stack: Stack) -> tuple[int, dict] | None:
     """The monitor's /healthz (status, body), or None while it does not answer."""
     try:
-        response = requests.get(f"http://127.0.0.1:{stack.ports['monitor']}/healthz", timeout=5)
+        response = requests.get(f"http://127.0.0.1:{stack.ports['monitor']}/healthz", timeout=10)
     except requests.RequestException:
         return None
     return response.status_code, response.json()
@@ -48,11 +48,11 @@ def test_monitor_with_the_broker_down_says_so_keeps_the_grid_and_queues_it_when_
         wait_until(lambda: f"could not queue {SHAKE_ID} yet" in log.read_text(), 60, what="a send that failed")
         assert [row["state"] for row in stack.ledger_rows(SHAKE_ID)] == ["seen"]  # known, not queued, not lost
         assert "must be restarted" not in log.read_text()  # a send never waits on the result store
-        assert health(stack)[0] == 503
+        assert wait_until(lambda: health(stack), 60, what="monitor health answering")[0] == 503
 
         stack.start_redis()  # on the reserved port
         wait_until(lambda: [r["state"] for r in stack.ledger_rows(SHAKE_ID)] == ["queued"], 60, what="queued")
-        wait_until(lambda: health(stack)[0] == 200, 30, what="monitor healthy")
+        wait_until(lambda: (health(stack) or (None,))[0] == 200, 60, what="monitor healthy")
         stack._spawn("worker", [sys.executable, "-m", "realtime", "worker", "--loglevel", "INFO"], env)
         wait_until(lambda: [r["state"] for r in stack.ledger_rows(SHAKE_ID)] == ["done"], 120, what="processed")
         assert (stack.root / "shakemaps-extracted" / SHAKE_ID / "impact.json").is_file()
