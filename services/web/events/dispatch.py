@@ -11,6 +11,8 @@ the retry bookkeeping so both channels retry, give up and log the same way.
 A version whose impact.json cannot be read (events.summary raises UnreadableImpact, logged as one ERROR line
 naming the event and the key) is planned for nobody: who wants it depends on the alert level it lacks. A
 Delivery planned before its impact became unreadable is given up by its channel with that reason on the row.
+Only the version being planned counts: an unreadable version before it (the one a correction or the next flood
+report is compared with) is taken as no comparable one by events.notify_rules, so a good version is still told.
 """
 
 from __future__ import annotations
@@ -60,10 +62,9 @@ def plan(kind: str, pk: int) -> list[int]:
         return []
     try:
         summary = summarise(event)
-        reason = skip(summary)  # may read the version before it too
     except UnreadableImpact:  # logged once by events.summary, naming the event and the key
         return []  # who wants it depends on the alert it lacks: nobody is told rather than told blanks
-    if reason:
+    if reason := skip(summary):  # an unreadable version before it never stops this one (events.notify_rules)
         logger.info("%s %s: no notifications (%s)", kind, event, reason)
         return []
     planned = Delivery.objects.filter(**{target: event})
