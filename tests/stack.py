@@ -136,11 +136,16 @@ class Stack:
         for name in list(self.processes):
             self.stop(name)
 
-    def health(self, name: str) -> int | None:
+    def health(self, name: str, timeout: float = 2) -> int | None:
         try:
-            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).status_code
+            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=timeout).status_code
         except requests.RequestException:
             return None
+
+    def healthy(self, name: str) -> bool:
+        """A service's /healthz answers 200 within a bounded wait: one slow answer on a loaded runner is no failure."""
+        wait_until(lambda: self.health(name, timeout=10) == 200, 60, what=f"{name} healthy")
+        return True
 
     # observing ---------------------------------------------------------------
     def log(self, name: str) -> str:
@@ -148,10 +153,10 @@ class Stack:
         path = self.root / f"{name}.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
-    def health_details(self, name: str) -> dict | None:
+    def health_details(self, name: str, timeout: float = 2) -> dict | None:
         """The JSON of a service's /healthz (the monitor's last_scan and queued count), None when nothing answers."""
         try:
-            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).json()
+            return requests.get(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=timeout).json()
         except requests.RequestException:
             return None
 
@@ -196,6 +201,10 @@ class Stack:
 
     def api_get(self, path: str) -> requests.Response:
         return requests.get(self.api + path, timeout=10)
+
+    def health_body(self, name: str) -> dict:
+        """A service's /healthz JSON, read within a bounded wait (a slow or missed answer is read again)."""
+        return wait_until(lambda: self.health_details(name, timeout=10), 60, what=f"{name} /healthz answered")
 
     def wait_pushed(self, event_id: str, timeout: float = 120.0) -> list[dict]:
         return wait_until(lambda: [r for r in self.ledger_rows(event_id) if r["state"] == "pushed"] or None,
