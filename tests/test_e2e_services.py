@@ -238,7 +238,7 @@ def test_a_flood_request_from_the_web_app_becomes_a_flood_report(stack):
 
 
 def last_scan(stack: Stack) -> datetime | None:
-    stamp = (stack.health_details("monitor") or {}).get("last_scan")
+    stamp = (stack.health_details("monitor", timeout=10) or {}).get("last_scan")
     return datetime.fromisoformat(stamp) if stamp else None
 
 
@@ -254,12 +254,12 @@ def test_the_same_grid_twice_is_processed_once_and_a_changed_grid_again(stack):
     target = stack.shakemaps / "20131105060809" / "output" / "grid.xml"
     upload_by_rename(GRID_PAPUA, target)
     stack.wait_pushed("20131105060809")
-    queued = stack.health_details("monitor")["queued"]
+    queued = stack.health_body("monitor")["queued"]
     since = datetime.now(timezone.utc)
     os.utime(target)  # touched, same content
     upload_by_rename(GRID_PAPUA, target)  # pushed again, same content
     wait_reconcile_passes(stack, since)
-    assert stack.health_details("monitor")["queued"] == queued  # seen again, not queued again
+    assert stack.health_body("monitor")["queued"] == queued  # seen again, not queued again
     assert len(stack.ledger_rows("20131105060809")) == 1
     changed = GRID_PAPUA.read_bytes().replace(b'magnitude="3.6"', b'magnitude="3.9"')
     temp = target.parent / ".grid.xml.new"
@@ -270,7 +270,7 @@ def test_the_same_grid_twice_is_processed_once_and_a_changed_grid_again(stack):
     wait_until(lambda: stack.api_get("earthquake/20131105060809/initial/").json()["magnitude"] == 3.9, 30,
                what="web app updated to the new version")
     assert len(stack.api_get("earthquake/20131105060809/").json()["results"]) == 1
-    assert stack.health_details("monitor")["queued"] == queued + 1
+    assert stack.health_body("monitor")["queued"] == queued + 1
 
 
 def test_a_malformed_grid_fails_clearly_and_the_monitor_keeps_running(stack):
@@ -280,7 +280,7 @@ def test_a_malformed_grid_fails_clearly_and_the_monitor_keeps_running(stack):
     rows = wait_until(lambda: [r for r in stack.ledger_rows("20200101000000") if r["state"] == "failed"], 30,
                       what="malformed grid marked failed")
     assert "not well-formed XML" in rows[0]["error"] and str(target) in rows[0]["error"]
-    assert stack.health("monitor") == 200
+    assert stack.healthy("monitor")
     assert "20200101000000" in stack.cli("status", "--failed").stdout
 
 
@@ -352,15 +352,19 @@ def test_monitor_down_while_five_events_arrive_reconcile_picks_them_up(stack):
     for event_id, data in written.items():  # complete in the watched folder, and unknown to the ledger
         assert (stack.shakemaps / event_id / "grid.xml").read_bytes() == data and not stack.ledger_rows(event_id)
     logged = len(stack.log("monitor"))
-    stack.start_monitor()
+    # This monitor re-sends a queued row only after an hour (the stack's 20 s is for the killed-worker test): with
+    # one worker slot, the fifth grid may wait in the queue longer than 20 s on a loaded runner, and re-sending it
+    # then is right, but would hide the double queue this test guards against.
+    stack.start_monitor(REALTIME_VISIBILITY_TIMEOUT="3600")
     # Its start-up reconcile finds every grid in the folder; of them exactly these five are new and queued.
-    wait_until(lambda: (stack.health_details("monitor") or {}).get("queued", 0) >= 5, 60, what="five grids queued")
+    wait_until(lambda: (stack.health_details("monitor", timeout=10) or {}).get("queued", 0) >= 5, 60,
+               what="five grids queued")
     for event_id in written:
         rows = stack.wait_pushed(event_id, timeout=240)
         assert len(rows) == 1 and rows[0]["attempts"] == 1
     assert sorted(re.findall(r"queued initial (\S+)", stack.log("monitor")[logged:])) == sorted(written)
-    assert stack.health_details("monitor")["queued"] == 5
-    assert stack.health("worker") == 200
+    assert stack.health_body("monitor")["queued"] == 5
+    assert stack.healthy("worker")
 
 
 def test_a_second_monitor_is_refused(stack):
