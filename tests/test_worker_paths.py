@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -31,11 +32,13 @@ WORKER = {"REALTIME_MAX_ATTEMPTS": "2", "REALTIME_RETRY_DELAY": "1", "INASAFE_LO
 
 
 class PetaBencana:
-    """PetaBencana's /floods on loopback: the recorded response, or what `answer` is set to (status, body)."""
+    """PetaBencana's /floods on loopback: the recorded response, or what `answer` is set to (status, body);
+    the next `failing` requests get `failure` instead (counted here, so no test races the worker's retry)."""
 
     def __init__(self, recorded: bytes):
         self.recorded = recorded
         self.answer: tuple[int, bytes] | None = None
+        self.failing, self.failure = 0, (503, b"")
         self.served: list[int] = []  # the status of every answer, in order
         self.lock = threading.Lock()
         replay = self
@@ -44,6 +47,9 @@ class PetaBencana:
             def do_GET(self) -> None:  # noqa: N802 (http.server naming)
                 with replay.lock:
                     status, body = replay.answer or (200, replay.recorded)
+                    if replay.failing > 0:
+                        replay.failing -= 1
+                        status, body = replay.failure
                     replay.served.append(status)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if status == 200 else "text/html")
@@ -184,8 +190,10 @@ def test_a_run_killed_every_time_is_given_up_after_the_attempts_and_not_run_agai
         basemap.unlink()
     assert row["attempts"] == 2 and row["error"] == "gave up after 2 attempts", row
     assert not (stack.root / "shakemaps-extracted" / SHAKE_ID).exists()
-    assert {"hazard": "earthquake", "event_id": SHAKE_ID, "reason": "gave up after 2 attempts",
-            "source_type": "initial"} in web_notices(stack)  # the web app emails the admins
+    # the web app emails the admins; the notice is sent once the task has recorded the failure, so it is waited for
+    notice = {"hazard": "earthquake", "event_id": SHAKE_ID, "reason": "gave up after 2 attempts",
+              "source_type": "initial"}
+    wait_until(lambda: notice in web_notices(stack), 60, what="the give-up notice on the web app's queue")
 
     process_good_version(stack, "after the kills")  # the same worker serves the next event
     assert version(stack, SHAKE_ID, sha, "failed")["attempts"] == 2  # and never took the given-up one again
@@ -244,15 +252,20 @@ def hourly_rows(stack: Stack, since: datetime) -> list[dict]:
 
 def test_petabencana_down_first_is_retried_then_processed(stack, petabencana, recorded):
     """The hourly request as beat sends it (no arguments): this hour's flood, from the live source."""
-    petabencana.answer = (503, b"<html>Service Unavailable</html>")
+    logged = len(worker_log(stack))
+    # Down for exactly the first attempt: its request and the client's 4 quick retries (source.py, retries=4).
+    with petabencana.lock:
+        petabencana.failing, petabencana.failure = 5, (503, b"<html>Service Unavailable</html>")
     before = datetime.now(timezone.utc)
-    stack.send_task(FLOOD)  # beat's kwargs: {}
     try:
-        failed = wait_until(lambda: [r for r in hourly_rows(stack, before) if r["state"] == "failed"], 120,
+        stack.send_task(FLOOD)  # beat's kwargs: {}
+        # The failed row lasts only until the retry a second later settles it, so the attempt is read from the log.
+        failed = wait_until(lambda: re.findall(r"flood \S+ failed: (.*)", worker_log(stack)[logged:]), 120,
                             what="first attempt failed")
     finally:
-        petabencana.answer = None  # the API is back
-    assert "HTTP 503" in failed[0]["error"] and "attempt 1 of 2; will retry" in failed[0]["error"], failed
+        with petabencana.lock:
+            petabencana.failing = 0  # whatever happened, the next test gets the recorded answer
+    assert "HTTP 503" in failed[0] and "attempt 1 of 2; will retry" in failed[0], failed
     sha = hashlib.sha256(recorded).hexdigest()
     done = wait_until(lambda: [r for r in hourly_rows(stack, before) if r["sha256"] == sha and r["state"] == "done"],
                       180, what="processed on the retry")
