@@ -500,10 +500,10 @@ def test_a_flood_id_holding_another_snapshot_is_refused_then_given_up(fixtures, 
     assert first.status == "failed" and not first.retry
     assert f"{kept} already holds a different snapshot" in first.message
     again = handle_flood(settings, FLOOD_ID, "file", dropped_snapshot(settings))
-    assert (again.status, again.message) == ("gave-up", "gave up after 1 attempts")
+    assert (again.status, again.message) == ("gave-up", "gave up after 1 attempt")
     rows = {row["sha256"]: row for row in ledger_at(settings.state_dir).events(FLOOD_ID)}
     [row] = rows.values()
-    assert (row["state"], row["attempts"], row["error"]) == ("failed", 1, "gave up after 1 attempts")
+    assert (row["state"], row["attempts"], row["error"]) == ("failed", 1, "gave up after 1 attempt")
 
 
 def test_a_flood_file_name_with_a_nul_byte_is_refused_in_one_line_and_not_retried(tmp_path):
