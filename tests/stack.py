@@ -207,5 +207,11 @@ class Stack:
         return wait_until(lambda: self.health_details(name, timeout=10), 60, what=f"{name} /healthz answered")
 
     def wait_pushed(self, event_id: str, timeout: float = 120.0) -> list[dict]:
-        return wait_until(lambda: [r for r in self.ledger_rows(event_id) if r["state"] == "pushed"] or None,
-                          timeout, what=f"{event_id} pushed")
+        try:
+            return wait_until(lambda: [r for r in self.ledger_rows(event_id) if r["state"] == "pushed"] or None,
+                              timeout, what=f"{event_id} pushed")
+        except TimeoutError as exc:  # say where it stuck: the ledger and what the worker and monitor said last
+            tails = {name: "\n".join(self.log(name).splitlines()[-25:]) for name in ("worker", "monitor")}
+            raise TimeoutError(f"{exc}\nledger: {self.ledger_rows(event_id)}\n"
+                               + "\n".join(f"--- {name}.log (last lines)\n{tail}" for name, tail in tails.items())
+                               ) from None
