@@ -50,7 +50,8 @@ def settings_in(root: Path, **extra) -> Settings:
     folders = {"SHAKEMAPS_DIR": root / "shakemaps", "SHAKEMAPS_EXTRACT_DIR": root / "extracted",
                "FLOODMAPS_DIR": root / "floodmaps", "REALTIME_FLOOD_EXTRACT_DIR": root / "flood-extracted",
                "REALTIME_HAZARD_DROP": root / "drop", "ASHMAPS_DIR": root / "ashmaps",
-               "REALTIME_STATE_DIR": root / "state", "REALTIME_SETTLE_SECONDS": 3}
+               "REALTIME_STATE_DIR": root / "state", "REALTIME_SETTLE_SECONDS": 3,
+               "ANALYSIS_DATA_DIR": root / "no-analysis-data"}  # never the work tree's var/: a clean clone has none
     return Settings(**(folders | extra))
 
 
@@ -549,8 +550,8 @@ def test_an_ash_event_takes_a_time_object_and_a_volcano_given_in_full():
     assert event.ash_id == "201702211904+0700_Gunung_Baru"
 
 
-def ash_settings(root: Path) -> Settings:
-    return settings_in(root, REALTIME_ASH_EXTRACT_DIR=root / "ash-extracted", REALTIME_MAX_ATTEMPTS=2)
+def ash_settings(root: Path, **extra) -> Settings:
+    return settings_in(root, REALTIME_ASH_EXTRACT_DIR=root / "ash-extracted", REALTIME_MAX_ATTEMPTS=2, **extra)
 
 
 def dropped_raster(settings: Settings, data: bytes) -> Path:
@@ -597,9 +598,9 @@ def test_an_ash_folder_of_the_earlier_system_is_adopted_and_left_whole(tmp_path)
     assert not settings.ashmaps_dir.exists()  # nothing copied, nothing processed
 
 
-def test_a_broken_ash_raster_is_given_up_after_the_attempts(tmp_path):
+def test_a_broken_ash_raster_is_given_up_after_the_attempts(tmp_path, demo_data):
     """A redelivered task of a raster that failed REALTIME_MAX_ATTEMPTS times does not read it again."""
-    settings = ash_settings(tmp_path)
+    settings = ash_settings(tmp_path, ANALYSIS_DATA_DIR=demo_data)  # complete data: the raster is what fails
     event = build_event(**MERAPI)
     raster = dropped_raster(settings, b"not a GeoTIFF")
     first = handle_ash(settings, str(raster), event)
