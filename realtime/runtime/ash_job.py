@@ -24,7 +24,7 @@ from realtime.event_folder import holds_earlier_products, processed_input_sha256
 from realtime.pipeline.ash import AshResult, process_ash
 from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
-                                   ledger_for)
+                                   ledger_for, resolve_within)
 from realtime.runtime.ledger import EventKey
 from realtime.runtime.shared import ADOPTED_NOTE
 from realtime.settings import Settings
@@ -95,13 +95,7 @@ def resolve_ash_file(settings: Settings, filename: str) -> Path:
     """A raster named by the web app must lie in the hazard drop (or be a copy kept in ASHMAPS_DIR)."""
     if not filename:
         raise BadInput("no ash_file_path given")
-    try:
-        path = Path(filename).resolve()
-    except (ValueError, OSError, RuntimeError) as exc:  # a NUL byte, a symlink loop: no retry can help
-        raise BadInput(f"{str(filename)[:200]!r}: not a usable file name ({exc})") from None
-    allowed = [settings.hazard_drop_dir.resolve(), settings.ashmaps_dir.resolve()]
-    if not any(root in path.parents for root in allowed):
-        raise BadInput(f"{filename}: ash rasters are read only from {', '.join(map(str, allowed))}")
+    path = resolve_within(filename, [settings.hazard_drop_dir, settings.ashmaps_dir], "ash rasters")
     if not path.is_file():
         raise BadInput(f"{filename}: no such file")
     return path

@@ -21,7 +21,7 @@ from realtime.ids import FloodIdError, flood_id_for, parse_flood_id
 from realtime.pipeline.flood import FloodResult, process_flood
 from realtime.pipeline.steps import Progress
 from realtime.runtime.jobs import (BadInput, Outcome, begin_attempt, describe_unexpected, failed, finished,
-                                   ledger_for, settle_unversioned)
+                                   ledger_for, resolve_within, settle_unversioned)
 from realtime.runtime.ledger import EventKey
 from realtime.runtime.shared import ADOPTED_NOTE
 from realtime.settings import Settings
@@ -66,14 +66,7 @@ def run_flood(settings: Settings, raw: bytes, snapshot: FloodSnapshot, flood_id:
 
 def resolve_flood_file(settings: Settings, filename: str) -> Path:
     """A snapshot file named by the web app must lie in the hazard drop or the floodmaps folder."""
-    try:
-        path = Path(filename).resolve()
-    except (ValueError, OSError, RuntimeError) as exc:  # a NUL byte, a symlink loop: no retry can help
-        raise BadInput(f"{str(filename)[:200]!r}: not a usable file name ({exc})") from None
-    allowed = [settings.hazard_drop_dir.resolve(), settings.floodmaps_dir.resolve()]
-    if not any(root in path.parents for root in allowed):
-        raise BadInput(f"{filename}: flood files are read only from {', '.join(map(str, allowed))}")
-    return path
+    return resolve_within(filename, [settings.hazard_drop_dir, settings.floodmaps_dir], "flood files")
 
 
 def handle_flood(settings: Settings, flood_id: str | None, data_source: str, data_source_args: dict | None) -> Outcome:

@@ -86,3 +86,16 @@ def settle_unversioned(ledger: Ledger, key: EventKey, note: str) -> None:
     unversioned = EventKey(key.kind, key.event_id, key.source_type, "")
     if key.sha256 and ledger.get(unversioned) is not None:
         ledger.set_state(unversioned, "superseded", unless=("superseded",), error=f"{note} (version {key.sha256[:12]})")
+
+
+def resolve_within(filename: str, roots: list[Path], what: str) -> Path:
+    """A file the web app names, resolved, and refused unless it lies under one of `roots` (`what` names the kind in
+    the refusal). A name no file can have (a NUL byte, a symlink loop) is bad input too: no retry can help."""
+    try:
+        path = Path(filename).resolve()
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise BadInput(f"{str(filename)[:200]!r}: not a usable file name ({exc})") from None
+    allowed = [root.resolve() for root in roots]
+    if not any(root in path.parents for root in allowed):
+        raise BadInput(f"{filename}: {what} are read only from {', '.join(map(str, allowed))}")
+    return path
